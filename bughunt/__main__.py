@@ -1,0 +1,3 @@
+from bughunt.cli.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""Level 03: one epoch of training, the step every later level reuses."""

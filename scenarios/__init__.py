@@ -1,0 +1,1 @@
+"""Per reference module: metadata (`<module>.toml`) beside its checks (`<module>.py`)."""

@@ -1,0 +1,71 @@
+"""Helpers the scenarios' checks share: tiny data, twin models, and comparisons.
+
+Nothing here runs tensor work at import time: the sandbox imports checks in a parent
+process that forks, and a parent that has touched OpenMP can deadlock its children.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import torch
+from hypothesis import strategies as st
+from torch import nn
+
+from bughunt.placement import device, host_batches, plain
+
+# float32 tolerances: a correct loop may sum its losses in float32 or in Python floats.
+LOSS_TOLERANCE = {"rtol": 1e-5, "atol": 1e-6}
+
+seeds = st.integers(0, 2**16)
+batch_sizes = st.lists(st.integers(1, 6), min_size=1, max_size=4)  # the last one may be short
+
+
+def classification_batches(seed: int, sizes: list[int], features: int, classes: int) -> list:
+    """Batches of `(inputs (B, F) float32, targets (B,) int64)` on the host."""
+    generator = torch.Generator().manual_seed(seed)
+    batches = []
+    for size in sizes:
+        inputs = torch.randn(size, features, generator=generator)  # (B, F)
+        targets = torch.randint(0, classes, (size,), generator=generator)  # (B,)
+        batches.append((inputs, targets))
+    return host_batches(batches)
+
+
+def classifier(seed: int, features: int, classes: int, hidden: int = 8, dropout: float = 0.5) -> nn.Module:
+    """A small MLP with Dropout, so train and eval mode give different outputs."""
+    torch.manual_seed(seed)
+    model = nn.Sequential(nn.Linear(features, hidden), nn.ReLU(), nn.Dropout(dropout),
+                          nn.Linear(hidden, classes))
+    return model.to(device())
+
+
+def twins(model: nn.Module) -> tuple[nn.Module, nn.Module]:
+    """Two independent, identical copies: one for the candidate, one for the reference."""
+    return copy.deepcopy(model), copy.deepcopy(model)
+
+
+def arrive_dirty(model: nn.Module, seed: int) -> None:
+    """Put `model` in eval mode with stale gradients, as a careless caller might leave it."""
+    model.eval()
+    generator = torch.Generator().manual_seed(seed + 1)
+    for parameter in model.parameters():
+        parameter.grad = torch.randn(parameter.shape, generator=generator).to(parameter.device)
+
+
+def assert_same_parameters(candidate: nn.Module, reference: nn.Module, what: str = "the parameters") -> None:
+    for (name, got), (_, expected) in zip(candidate.named_parameters(), reference.named_parameters()):
+        torch.testing.assert_close(plain(got), plain(expected), rtol=1e-4, atol=1e-5,
+                                   msg=lambda m, name=name: f"{what} differ from a correct run at {name!r}: {m}")
+
+
+def assert_same_loss(got, expected: float, what: str = "the returned loss") -> None:
+    assert isinstance(got, float), f"{what} should be a Python float, got {type(got).__name__}"
+    torch.testing.assert_close(torch.tensor(got), torch.tensor(expected), **LOSS_TOLERANCE,
+                               msg=lambda m: f"{what} is {got!r}, a correct run gives {expected!r}")
+
+
+def seeded(seed: int, function, *args, **kwargs):
+    """Call `function` with the global RNG at `seed`, so Dropout draws the same masks."""
+    torch.manual_seed(seed)
+    return function(*args, **kwargs)
