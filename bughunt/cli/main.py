@@ -1,0 +1,54 @@
+"""`bughunt`: every command, wired in one place, with one error policy.
+
+Bad input (a UsageError) is one line on stderr and exit code 2; a failure inside bughunt
+is one line too (set BUGHUNT_DEBUG=1 for the traceback), never a wall of text.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from bughunt import __version__
+from bughunt.cli.analyze import analyze
+from bughunt.cli.check import check
+from bughunt.errors import UsageError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="bughunt")
+def cli() -> None:
+    """Learn PyTorch by hunting bugs injected into correct reference code.
+
+    \b
+    Learners:     bughunt play level1   … edit the file …   bughunt submit
+    Instructors:  bughunt generate level3 --count 30 --seed 2026 --out class/
+    Maintainers:  bughunt analyze level3
+    """
+
+
+for command in (check, analyze):
+    cli.add_command(command)
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        cli.main(args=argv, prog_name="bughunt", standalone_mode=False)
+    except UsageError as error:
+        click.echo(f"bughunt: error: {error}", err=True)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        click.echo("bughunt: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except Exception as error:  # noqa: BLE001 - the policy: one line, never a traceback
+        if os.environ.get("BUGHUNT_DEBUG"):
+            raise
+        click.echo(f"bughunt: internal error: {type(error).__name__}: {error}", err=True)
+        sys.exit(3)

@@ -1,0 +1,70 @@
+"""Mutants: a scenario's reference source with exactly one bug injected at one site."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import libcst as cst
+
+import mutators
+from bughunt.catalog import Scenario
+from bughunt.errors import UsageError
+from mutators import Mutator, Site
+
+
+@dataclass(frozen=True)
+class Mutant:
+    scenario: Scenario
+    site: Site
+    source: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.scenario.id}@{self.site.id}"
+
+    @property
+    def mutator(self) -> type[Mutator]:
+        return mutators.by_id(self.site.mutator)
+
+    @property
+    def equivalent_reason(self) -> str | None:
+        return self.scenario.equivalent_reason(self.site.id)
+
+
+@cache
+def _parsed(scenario: Scenario) -> cst.Module:
+    return cst.parse_module(scenario.reference_path.read_text(encoding="utf-8"))
+
+
+def check_bug_class(bug: str | None) -> None:
+    known = [m.ID for m in mutators.ALL_MUTATORS]
+    if bug is not None and bug not in known:
+        raise UsageError(f"unknown bug class {bug!r}; choose from: {', '.join(known)}")
+
+
+def sites_of(scenario: Scenario, bug: str | None = None) -> list[Site]:
+    """Every site of every bug class the scenario hosts (or just `bug`), in a stable order."""
+    check_bug_class(bug)
+    found: list[Site] = []
+    for mutator_id in scenario.bug_classes:
+        if bug is None or bug == mutator_id:
+            found.extend(mutators.sites(_mutator(scenario, mutator_id), _parsed(scenario)))
+    return found
+
+
+def _mutator(scenario: Scenario, mutator_id: str) -> type[Mutator]:
+    try:
+        return mutators.by_id(mutator_id)
+    except KeyError:
+        known = ", ".join(m.ID for m in mutators.ALL_MUTATORS)
+        raise UsageError(f"{scenario.metadata_path.name} lists unknown bug class {mutator_id!r}; known: {known}") from None
+
+
+def make(scenario: Scenario, site: Site) -> Mutant:
+    source = mutators.apply(mutators.by_id(site.mutator), _parsed(scenario), site)
+    return Mutant(scenario, site, source)
+
+
+def mutants_of(scenario: Scenario, bug: str | None = None) -> list[Mutant]:
+    return [make(scenario, site) for site in sites_of(scenario, bug)]
