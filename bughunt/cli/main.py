@@ -13,7 +13,16 @@ import click
 
 from bughunt import __version__
 from bughunt.cli.analyze import analyze
+from bughunt.cli.bugs import bugs
 from bughunt.cli.check import check
+from bughunt.cli.generate import generate
+from bughunt.cli.hint import hint
+from bughunt.cli.levels import levels
+from bughunt.cli.play import play
+from bughunt.cli.progress import progress
+from bughunt.cli.reset import reset
+from bughunt.cli.reveal import reveal
+from bughunt.cli.submit import submit
 from bughunt.errors import UsageError
 
 
@@ -29,7 +38,7 @@ def cli() -> None:
     """
 
 
-for command in (check, analyze):
+for command in (levels, bugs, play, submit, hint, reveal, reset, progress, generate, check, analyze):
     cli.add_command(command)
 
 

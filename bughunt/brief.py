@@ -1,0 +1,23 @@
+"""BRIEF.md: what the learner reads first in a variant or challenge folder."""
+
+from __future__ import annotations
+
+from bughunt.catalog import Scenario
+
+
+def brief_markdown(scenario: Scenario, *, symptom: str | None = None, challenge: bool = False) -> str:
+    lines = [f"# {scenario.title}  ({scenario.id})", "", scenario.brief, ""]
+    if challenge:
+        lines += ["## Your task", "",
+                  f"Implement every `TODO` in `{scenario.file_name}`. The docstrings say what each piece "
+                  "must do and why; any correct implementation passes.", ""]
+    else:
+        lines += ["## Symptom", "", "A user of this code reports:", "", "```text", (symptom or "").strip(),
+                  "```", "", f"One bug was injected into `{scenario.file_name}`. Find it and fix it.", ""]
+    lines += ["## Commands", "", "- `bughunt submit`: run the checks on your file",
+              "- `bughunt hint`: one more hint (each costs a few points)",
+              "- `bughunt reset`: start over from the served file (yours is backed up)",
+              "- `pytest` in this folder runs the same checks"]
+    if scenario.guide:
+        lines += ["", f"Further reading: `bughunt guide {scenario.guide}`"]
+    return "\n".join(lines) + "\n"

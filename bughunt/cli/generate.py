@@ -1,0 +1,64 @@
+"""`bughunt generate LEVEL`: distinct, validated variants and a manifest, for a class."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import click
+
+from bughunt.cli._shared import console, emit_json, json_option
+
+
+@click.command()
+@click.argument("level")
+@click.option("--count", type=click.IntRange(1, 10_000), default=10, show_default=True)
+@click.option("--seed", type=int, help="Same seed, same variants (default: a random seed, recorded).")
+@click.option("--bug", "bug", metavar="CLASS", help="Only this bug class (see `bughunt bugs`).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("bughunt-generated"),
+              show_default=True, help="Folder for the variants and manifest.json.")
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True)
+@json_option
+def generate(level: str, count: int, seed: int | None, bug: str | None, out: Path, workers: int,
+             as_json: bool) -> None:
+    """Write COUNT variants of LEVEL, each killed by the checks, with their manifests.
+
+    Each variant folder holds the buggy file and its BRIEF.md; OUT/manifest.json holds the
+    answers (bug class, site) for the instructor. Existing files are never overwritten.
+    """
+    from bughunt import catalog, generator
+    from bughunt.brief import brief_markdown
+    from bughunt.errors import UsageError
+
+    scenarios = catalog.resolve(level)
+    seed = random.randrange(2**31) if seed is None else seed
+    variants = generator.generate(scenarios, count, seed, bug=bug, workers=workers)
+    planned = [(v, out / v.id / v.scenario.file_name) for v in variants]
+    clashes = [str(path) for v, path in planned if path.exists() and path.read_text() != v.source]
+    if clashes:
+        raise UsageError(f"refusing to overwrite edited files: {', '.join(clashes)}")
+    manifests = []
+    for variant, path in planned:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(variant.source, encoding="utf-8")
+        (path.parent / "BRIEF.md").write_text(brief_markdown(variant.scenario, symptom=variant.symptom))
+        manifests.append(variant.manifest(str(path)))
+    manifest_path = out / "manifest.json"
+    out.mkdir(parents=True, exist_ok=True)
+    document = {"level": level, "seed": seed, "requested": count, "variants": manifests}
+    manifest_path.write_text(json.dumps(document, indent=2))
+    if as_json:
+        emit_json(document)
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{len(variants)} variants of {level} (seed {seed})", expand=True)
+    for column in ("variant", "bug class", "site", "symptom"):
+        table.add_column(column, overflow="fold")
+    for m in manifests:
+        table.add_row(m["variant"], m["bug_class"], m["site"], m["symptom"].splitlines()[0])
+    console().print(table)
+    console().print(f"Files under {out}/, answers in {manifest_path}")
+    if len(variants) < count:
+        console().print(f"[yellow]only {len(variants)} distinct killed variants exist for these options[/yellow]")

@@ -1,0 +1,37 @@
+"""`bughunt progress`: every variant and challenge played in this workspace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from bughunt.cli._shared import console, emit_json, json_option, workspace_option
+
+
+@click.command()
+@workspace_option
+@json_option
+def progress(workspace: Path, as_json: bool) -> None:
+    """Attempts, hints, time to fix and score, per variant."""
+    from bughunt.progress import Progress
+    from bughunt.workspace import Workspace
+
+    records = Progress(Workspace(workspace).database).records() if Path(workspace).is_dir() else []
+    if as_json:
+        emit_json({"records": [{**r.__dict__, "solved": r.solved, "seconds_to_fix": r.seconds_to_fix}
+                               for r in records],
+                   "total_score": sum(r.score or 0 for r in records)})
+        return
+    from rich.table import Table
+
+    table = Table(title=f"Progress in {workspace}", expand=True)
+    for column in ("folder", "scenario", "status", "attempts", "hints", "time to fix", "score"):
+        table.add_column(column, overflow="fold")
+    for r in records:
+        status = "[green]solved[/green]" if r.solved else ("revealed" if r.revealed else "open")
+        time_to_fix = f"{r.seconds_to_fix / 60:.1f} min" if r.solved else ""
+        table.add_row(r.folder, r.scenario, status, str(r.attempts), str(r.hints), time_to_fix,
+                      "" if r.score is None else str(r.score))
+    console().print(table)
+    console().print(f"Total score: {sum(r.score or 0 for r in records)}")

@@ -1,0 +1,51 @@
+"""`bughunt reveal`: the answer, once the learner has tried at least once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from bughunt.cli._shared import console, emit_json, json_option, workspace_option
+
+
+@click.command()
+@workspace_option
+@json_option
+def reveal(workspace: Path, as_json: bool) -> None:
+    """Show the fix (or the reference, for a challenge) and the lesson. Scores the variant 0."""
+    import mutators
+    from bughunt.cli.submit import unified
+    from bughunt.errors import UsageError
+    from bughunt.progress import Progress
+    from bughunt.workspace import Workspace
+
+    space = Workspace(workspace)
+    folder = space.active()
+    progress = Progress(space.database)
+    try:
+        attempts = progress.get(folder.name).attempts
+    except KeyError:
+        attempts = 0
+    if attempts == 0:
+        raise UsageError("submit at least one attempt before revealing the answer (`bughunt submit`)")
+    progress.reveal(folder.name)
+    reference = folder.scenario.reference_path.read_text(encoding="utf-8")
+    bug = folder.kind == "bug"
+    answer = unified(folder.served, reference, "served", "reference") if bug else reference
+    lesson = mutators.by_id(folder.manifest["bug_class"]).LESSON if bug else ""
+    if as_json:
+        emit_json({"variant": folder.name, "kind": folder.kind, "answer": answer, "lesson": lesson,
+                   "bug_class": folder.manifest.get("bug_class"), "site": folder.manifest.get("site")})
+        return
+    from rich.panel import Panel
+    from rich.syntax import Syntax
+
+    from bughunt import render
+
+    out = console()
+    if bug:
+        out.print(render.diff(answer, f"the fix ({folder.manifest['bug_class']})"))
+        out.print(Panel(lesson, title="lesson", border_style="green"))
+    else:
+        out.print(Panel(Syntax(answer, "python", theme="ansi_dark"), title=str(folder.scenario.reference_path)))

@@ -1,0 +1,67 @@
+"""`bughunt submit [FILE]`: grade the active variant (or FILE's) and record the attempt."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import click
+
+from bughunt.cli._shared import console, emit_json, exit_with, json_option, workspace_option
+
+
+def unified(before: str, after: str, before_name: str, after_name: str) -> str:
+    return "".join(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
+                                        before_name, after_name))
+
+
+@click.command()
+@click.argument("file", required=False, type=click.Path(path_type=Path))
+@workspace_option
+@json_option
+@click.option("--timeout", type=click.FloatRange(min=1), default=20.0, show_default=True,
+              help="Seconds before your code counts as hung.")
+def submit(file: Path | None, workspace: Path, as_json: bool, timeout: float) -> None:
+    """Run the checks on your file. Exit 0 when every check passes."""
+    from bughunt import grading
+    from bughunt.progress import Progress
+    from bughunt.workspace import Workspace
+
+    space = Workspace(workspace)
+    folder, path = space.locate(file)
+    source = grading.read_candidate(path)
+    verdict = grading.grade_source(folder.scenario, source, str(path), timeout=timeout)
+    progress = Progress(space.database)
+    try:
+        progress.get(folder.name)
+    except KeyError:  # a folder from `generate`, or a workspace whose database was removed
+        progress.served(folder.name, folder.manifest, "")
+    record = progress.attempt(folder.name, verdict.passed,
+                              [o.name for o in verdict.outcomes if not o.passed])
+    if as_json:
+        emit_json({**verdict.to_json(), "variant": folder.name, "solved": record.solved,
+                   "attempts": record.attempts, "score": record.score})
+        exit_with(verdict.passed)
+    _show(folder, source, verdict, record)
+    exit_with(verdict.passed)
+
+
+def _show(folder, source: str, verdict, record) -> None:
+    from rich.panel import Panel
+
+    import mutators
+    from bughunt import render
+
+    out = console()
+    out.print(render.verdict(verdict, f"{folder.scenario.id} · attempt {record.attempts}"))
+    if not verdict.passed:
+        out.print("Not yet. `bughunt hint` for a nudge; `bughunt watch` re-checks on every save.")
+        return
+    reference = folder.scenario.reference_path.read_text(encoding="utf-8")
+    out.print(render.diff(unified(folder.served, source, "served", "yours"), "your change"))
+    if folder.kind == "bug":
+        out.print(render.diff(unified(folder.served, reference, "served", "reference"), "the reference fix"))
+        mutator = mutators.by_id(folder.manifest["bug_class"])
+        out.print(Panel(mutator.LESSON, title=f"lesson: {mutator.ID} — {mutator.TITLE}", border_style="green"))
+    out.print(f"[bold green]Solved[/bold green] in {record.attempts} attempt(s), {record.hints} hint(s): "
+              f"score {record.score}.")

@@ -1,0 +1,120 @@
+"""The learner's record, in SQLite beside the variants: attempts, hints, reveals, scores."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS variants (
+    folder TEXT PRIMARY KEY, variant TEXT, scenario TEXT, kind TEXT, bug_class TEXT,
+    site TEXT, seed INTEGER, served_at REAL, solved_at REAL, attempts INTEGER DEFAULT 0,
+    hints INTEGER DEFAULT 0, revealed INTEGER DEFAULT 0, score INTEGER, source_hash TEXT
+);
+CREATE TABLE IF NOT EXISTS attempts (
+    folder TEXT, at REAL, passed INTEGER, failed_checks TEXT
+);
+"""
+
+# A fix is worth 100, less 10 a hint and 5 a failed attempt, never under 10; 0 once revealed.
+FULL, HINT_COST, MISS_COST, FLOOR = 100, 10, 5, 10
+
+
+@dataclass
+class Record:
+    folder: str
+    variant: str
+    scenario: str
+    kind: str
+    bug_class: str
+    site: str
+    seed: int
+    served_at: float
+    solved_at: float | None
+    attempts: int
+    hints: int
+    revealed: int
+    score: int | None
+    source_hash: str
+
+    @property
+    def solved(self) -> bool:
+        return self.solved_at is not None
+
+    @property
+    def seconds_to_fix(self) -> float | None:
+        return None if self.solved_at is None else self.solved_at - self.served_at
+
+
+def score(attempts: int, hints: int, revealed: bool) -> int:
+    if revealed:
+        return 0
+    return max(FLOOR, FULL - HINT_COST * hints - MISS_COST * max(0, attempts - 1))
+
+
+class Progress:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(self.path)
+        connection.executescript(_SCHEMA)
+        return connection
+
+    def served(self, folder: str, manifest: dict, source_hash: str) -> None:
+        with closing(self._connect()) as db, db:
+            db.execute(
+                "INSERT OR REPLACE INTO variants (folder, variant, scenario, kind, bug_class, site, seed, "
+                "served_at, source_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (folder, manifest.get("variant", ""), manifest["scenario"], manifest.get("kind", "bug"),
+                 manifest.get("bug_class", ""), manifest.get("site", ""), manifest.get("seed"),
+                 time.time(), source_hash))
+
+    def attempt(self, folder: str, passed: bool, failed_checks: list[str]) -> Record:
+        """Record a submission; the first passing one fixes the time and the score."""
+        with closing(self._connect()) as db, db:
+            db.execute("INSERT INTO attempts VALUES (?, ?, ?, ?)",
+                       (folder, time.time(), int(passed), ",".join(failed_checks)))
+            db.execute("UPDATE variants SET attempts = attempts + 1 WHERE folder = ?", (folder,))
+            record = self._get(db, folder)
+            if passed and not record.solved:
+                db.execute("UPDATE variants SET solved_at = ?, score = ? WHERE folder = ?",
+                           (time.time(), score(record.attempts, record.hints, bool(record.revealed)), folder))
+            return self._get(db, folder)
+
+    def hint(self, folder: str) -> int:
+        """Count one more hint; return how many this variant has had."""
+        with closing(self._connect()) as db, db:
+            db.execute("UPDATE variants SET hints = hints + 1 WHERE folder = ?", (folder,))
+            return self._get(db, folder).hints
+
+    def reveal(self, folder: str) -> None:
+        with closing(self._connect()) as db, db:
+            db.execute("UPDATE variants SET revealed = 1 WHERE folder = ?", (folder,))
+
+    def get(self, folder: str) -> Record:
+        with closing(self._connect()) as db:
+            return self._get(db, folder)
+
+    def records(self) -> list[Record]:
+        with closing(self._connect()) as db:
+            rows = db.execute(f"SELECT {_COLUMNS} FROM variants ORDER BY served_at").fetchall()
+        return [Record(*row) for row in rows]
+
+    def served_hashes(self) -> frozenset[str]:
+        return frozenset(r.source_hash for r in self.records() if r.source_hash)
+
+    @staticmethod
+    def _get(db: sqlite3.Connection, folder: str) -> Record:
+        row = db.execute(f"SELECT {_COLUMNS} FROM variants WHERE folder = ?", (folder,)).fetchone()
+        if row is None:
+            raise KeyError(folder)
+        return Record(*row)
+
+
+_COLUMNS = ("folder, variant, scenario, kind, bug_class, site, seed, served_at, solved_at, attempts, "
+            "hints, revealed, score, source_hash")

@@ -1,0 +1,154 @@
+"""The learner's workspace: one folder per variant or challenge, never overwritten.
+
+    bughunt-work/
+      progress.sqlite          attempts, hints, times, scores
+      active                   the folder `submit`, `hint`, `watch` work on
+      variants/003-accumulation-3fa2c1/
+        accumulation.py        the file to fix (or to implement, for a challenge)
+        BRIEF.md               what the code must do, and the symptom
+        test_accumulation.py   `pytest` here runs the same checks as `bughunt submit`
+        .bughunt/manifest.json the answer (bug class, site): not for peeking
+        .bughunt/served.py     the file as served, for `reset` and the diffs
+        .bughunt/backups/      what `reset` replaced
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bughunt import catalog
+from bughunt.catalog import Scenario
+from bughunt.errors import UsageError
+
+_PYTEST_RUNNER = '''"""Run bughunt's checks for this folder's file with pytest: `pytest` here, or `bughunt submit`."""
+
+from pathlib import Path
+
+import pytest
+
+from bughunt.folder_checks import checks_for, run
+
+SCENARIO, FILE = {scenario!r}, Path(__file__).with_name({file!r})
+
+
+@pytest.mark.parametrize("check", checks_for(SCENARIO), ids=lambda c: c.name)
+def test_check(check):
+    run(check, SCENARIO, FILE)
+'''
+
+
+@dataclass(frozen=True)
+class VariantFolder:
+    path: Path
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def manifest(self) -> dict:
+        return json.loads((self.path / ".bughunt" / "manifest.json").read_text())
+
+    @property
+    def scenario(self) -> Scenario:
+        return catalog.scenario(self.manifest["scenario"])
+
+    @property
+    def kind(self) -> str:
+        return self.manifest.get("kind", "bug")
+
+    @property
+    def file(self) -> Path:
+        return self.path / self.manifest["file"]
+
+    @property
+    def served(self) -> str:
+        return (self.path / ".bughunt" / "served.py").read_text(encoding="utf-8")
+
+    def backup(self) -> Path | None:
+        """Copy the learner's current file aside; None when there is nothing to keep."""
+        if not self.file.exists():
+            return None
+        backups = self.path / ".bughunt" / "backups"
+        backups.mkdir(parents=True, exist_ok=True)
+        target = backups / f"{time.strftime('%Y%m%d-%H%M%S')}-{self.file.name}"
+        counter = 1
+        while target.exists():
+            target = backups / f"{time.strftime('%Y%m%d-%H%M%S')}-{counter}-{self.file.name}"
+            counter += 1
+        target.write_text(self.file.read_text(encoding="utf-8"), encoding="utf-8")
+        return target
+
+    def reset(self) -> Path | None:
+        """Put the served file back, keeping the learner's version as a backup."""
+        kept = self.backup()
+        self.file.write_text(self.served, encoding="utf-8")
+        return kept
+
+
+class Workspace:
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        if self.root.exists() and not self.root.is_dir():
+            raise UsageError(f"workspace {str(self.root)!r} exists and is not a folder")
+
+    @property
+    def variants(self) -> Path:
+        return self.root / "variants"
+
+    @property
+    def database(self) -> Path:
+        return self.root / "progress.sqlite"
+
+    def folders(self) -> list[VariantFolder]:
+        if not self.variants.is_dir():
+            return []
+        return [VariantFolder(p) for p in sorted(self.variants.iterdir())
+                if (p / ".bughunt" / "manifest.json").is_file()]
+
+    def create(self, name: str, scenario: Scenario, source: str, manifest: dict, brief: str) -> VariantFolder:
+        """A new numbered folder holding the served file; existing folders are never touched."""
+        self.variants.mkdir(parents=True, exist_ok=True)
+        number = 1 + max((int(p.name.split("-", 1)[0]) for p in self.variants.iterdir()
+                          if p.name.split("-", 1)[0].isdigit()), default=0)
+        path = self.variants / f"{number:03d}-{name}"
+        (path / ".bughunt").mkdir(parents=True)
+        file_name = scenario.file_name
+        (path / file_name).write_text(source, encoding="utf-8")
+        (path / ".bughunt" / "served.py").write_text(source, encoding="utf-8")
+        (path / ".bughunt" / "manifest.json").write_text(json.dumps({**manifest, "file": file_name}, indent=2))
+        (path / "BRIEF.md").write_text(brief, encoding="utf-8")
+        (path / f"test_{scenario.module_name}.py").write_text(
+            _PYTEST_RUNNER.format(scenario=scenario.id, file=file_name), encoding="utf-8")
+        self.set_active(VariantFolder(path))
+        return VariantFolder(path)
+
+    def set_active(self, folder: VariantFolder) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        (self.root / "active").write_text(folder.name + "\n")
+
+    def active(self) -> VariantFolder:
+        marker = self.root / "active"
+        if not marker.is_file():
+            raise UsageError(f"no active variant in workspace {str(self.root)!r}; start one with `bughunt play LEVEL`")
+        folder = VariantFolder(self.variants / marker.read_text().strip())
+        if not (folder.path / ".bughunt" / "manifest.json").is_file():
+            raise UsageError(f"the active variant folder {str(folder.path)!r} is gone; start one with `bughunt play LEVEL`")
+        return folder
+
+    def locate(self, file: Path | None) -> tuple[VariantFolder, Path]:
+        """The variant a FILE argument belongs to (its folder), or the active one."""
+        if file is None:
+            folder = self.active()
+            return folder, folder.file
+        file = Path(file)
+        if not file.exists():
+            raise UsageError(f"no such file: {str(file)!r}")
+        folder_path = file if file.is_dir() else file.parent
+        if not (folder_path / ".bughunt" / "manifest.json").is_file():
+            raise UsageError(f"{str(file)!r} is not in a bughunt variant folder; use `bughunt check SCENARIO FILE`")
+        folder = VariantFolder(folder_path)
+        return folder, (folder.file if file.is_dir() else file)
