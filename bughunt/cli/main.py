@@ -7,7 +7,6 @@ is one line too (set BUGHUNT_DEBUG=1 for the traceback), never a wall of text.
 from __future__ import annotations
 
 import os
-import sys
 
 import click
 
@@ -26,7 +25,32 @@ from bughunt.cli.submit import submit
 from bughunt.errors import UsageError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Policy(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except UsageError as error:
+            click.echo(f"bughunt: error: {error}", err=True)
+            ctx.exit(2)
+        except click.UsageError as error:
+            if type(error).__name__ == "NoArgsIsHelpError":
+                raise
+            command = f" {error.ctx.info_name}" if error.ctx and error.ctx is not ctx else ""
+            message = error.format_message()
+            if message.startswith("No such command"):
+                message += f" Choose from: {', '.join(self.list_commands(ctx))}."
+            click.echo(f"bughunt{command}: error: {message}", err=True)
+            ctx.exit(2)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except Exception as error:  # the policy: one line, never a traceback
+            if os.environ.get("BUGHUNT_DEBUG"):
+                raise
+            click.echo(f"bughunt: internal error: {type(error).__name__}: {error}", err=True)
+            ctx.exit(3)
+
+
+@click.group(cls=_Policy, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="bughunt")
 def cli() -> None:
     """Learn PyTorch by hunting bugs injected into correct reference code.
@@ -42,22 +66,5 @@ for command in (levels, bugs, play, submit, hint, reveal, reset, progress, gener
     cli.add_command(command)
 
 
-def main(argv: list[str] | None = None) -> None:
-    try:
-        cli.main(args=argv, prog_name="bughunt", standalone_mode=False)
-    except UsageError as error:
-        click.echo(f"bughunt: error: {error}", err=True)
-        sys.exit(2)
-    except click.exceptions.Abort:
-        click.echo("bughunt: aborted", err=True)
-        sys.exit(130)
-    except click.ClickException as error:
-        error.show()
-        sys.exit(error.exit_code)
-    except click.exceptions.Exit as done:
-        sys.exit(done.exit_code)
-    except Exception as error:  # noqa: BLE001 - the policy: one line, never a traceback
-        if os.environ.get("BUGHUNT_DEBUG"):
-            raise
-        click.echo(f"bughunt: internal error: {type(error).__name__}: {error}", err=True)
-        sys.exit(3)
+def main() -> None:
+    cli.main(prog_name="bughunt")
