@@ -13,10 +13,13 @@ import click
 from bughunt import __version__
 from bughunt.cli.analyze import analyze
 from bughunt.cli.bugs import bugs
+from bughunt.cli.challenge import challenge
+from bughunt.cli.challenges import challenges
 from bughunt.cli.check import check
 from bughunt.cli.generate import generate
 from bughunt.cli.hint import hint
 from bughunt.cli.levels import levels
+from bughunt.cli.next import next_
 from bughunt.cli.play import play
 from bughunt.cli.progress import progress
 from bughunt.cli.reset import reset
@@ -62,7 +65,8 @@ def cli() -> None:
     """
 
 
-for command in (levels, bugs, play, submit, hint, reveal, reset, progress, generate, check, analyze):
+for command in (levels, bugs, play, challenge, challenges, next_, submit, hint, reveal, reset, progress,
+                generate, check, analyze):
     cli.add_command(command)
 
 
