@@ -13,17 +13,29 @@ from bughunt.cli._shared import console, emit_json, json_option, workspace_optio
 @workspace_option
 @json_option
 def progress(workspace: Path, as_json: bool) -> None:
-    """Attempts, hints, time to fix and score, per variant."""
+    """The track level by level, then attempts, hints, time to fix and score per variant."""
     from bughunt.progress import Progress
     from bughunt.workspace import Workspace
 
     records = Progress(Workspace(workspace).database).records() if Path(workspace).is_dir() else []
+    track = _track(records)
     if as_json:
-        emit_json({"records": [{**r.__dict__, "solved": r.solved, "seconds_to_fix": r.seconds_to_fix}
+        emit_json({"track": track,
+                   "records": [{**r.__dict__, "solved": r.solved, "seconds_to_fix": r.seconds_to_fix}
                                for r in records],
                    "total_score": sum(r.score or 0 for r in records)})
         return
     from rich.table import Table
+
+    overview = Table(title="The track (core order: 01 02 03 04 05 07 08, then 06 and electives)", expand=True)
+    for column in ("level", "title", "challenges solved", "bugs fixed"):
+        overview.add_column(column)
+    for row in track:
+        built = row["scenarios"] > 0
+        overview.add_row(row["level"], row["title"],
+                         f"{row['challenges_solved']}/{row['scenarios']}" if built else "[dim]not built[/dim]",
+                         str(row["bugs_fixed"]) if built else "")
+    console().print(overview)
 
     table = Table(title=f"Progress in {workspace}", expand=True)
     for column in ("folder", "scenario", "status", "attempts", "hints", "time to fix", "score"):
@@ -35,3 +47,17 @@ def progress(workspace: Path, as_json: bool) -> None:
                       "" if r.score is None else str(r.score))
     console().print(table)
     console().print(f"Total score: {sum(r.score or 0 for r in records)}")
+
+
+def _track(records) -> list[dict]:
+    from bughunt import catalog
+
+    rows = []
+    for number in catalog.TRACK_ORDER:
+        level = catalog.level(number)
+        ids = {s.id for s in catalog.scenarios_of(level)}
+        solved = [r for r in records if r.solved and r.scenario in ids]
+        rows.append({"level": number, "title": level.title, "scenarios": len(ids),
+                     "challenges_solved": len({r.scenario for r in solved if r.kind == "challenge"}),
+                     "bugs_fixed": sum(r.kind == "bug" for r in solved)})
+    return rows
