@@ -1,10 +1,32 @@
 """Bug classes: one libcst mutator per module, listed once in `ALL_MUTATORS`."""
 
 from mutators._base import Mutator, Site, SiteNotFound, apply, parse_site, sites
+from mutators.accumulation_scale import AccumulationScale
+from mutators.cat_dim import CatDim
+from mutators.clip_order import ClipOrder
+from mutators.device import Device
+from mutators.eval_mode import EvalMode
+from mutators.forward_shape import ForwardShape
+from mutators.inplace import Inplace
+from mutators.labels_dtype import LabelsDtype
+from mutators.loss_input import LossInput
+from mutators.no_grad import NoGrad
+from mutators.seed import Seed
 from mutators.zero_grad import ZeroGrad
 
 ALL_MUTATORS: tuple[type[Mutator], ...] = (
+    LabelsDtype,
+    CatDim,
+    Device,
+    EvalMode,
+    ForwardShape,
+    NoGrad,
     ZeroGrad,
+    Inplace,
+    ClipOrder,
+    AccumulationScale,
+    LossInput,
+    Seed,
 )
 
 

@@ -17,6 +17,7 @@ from bughunt.cli.challenge import challenge
 from bughunt.cli.challenges import challenges
 from bughunt.cli.check import check
 from bughunt.cli.generate import generate
+from bughunt.cli.guide import guide
 from bughunt.cli.hint import hint
 from bughunt.cli.levels import levels
 from bughunt.cli.next import next_
@@ -25,6 +26,7 @@ from bughunt.cli.progress import progress
 from bughunt.cli.reset import reset
 from bughunt.cli.reveal import reveal
 from bughunt.cli.submit import submit
+from bughunt.cli.watch import watch
 from bughunt.errors import UsageError
 
 
@@ -65,8 +67,8 @@ def cli() -> None:
     """
 
 
-for command in (levels, bugs, play, challenge, challenges, next_, submit, hint, reveal, reset, progress,
-                generate, check, analyze):
+for command in (levels, bugs, play, challenge, challenges, next_, submit, hint, reveal, reset, watch,
+                progress, guide, generate, check, analyze):
     cli.add_command(command)
 
 

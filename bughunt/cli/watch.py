@@ -1,0 +1,156 @@
+"""`bughunt watch`: re-run the checks every time the active file is saved.
+
+Single keys while watching: h hint, n next piece of the track, r reset (asks first, keeps a
+backup), q quit. A file that does not parse, crashes or loops forever is just a verdict:
+the sandbox reports it and watching goes on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import sys
+from pathlib import Path
+
+import click
+
+from bughunt.cli._shared import console, workspace_option
+
+KEYS = "[bold]h[/bold] hint · [bold]n[/bold] next · [bold]r[/bold] reset · [bold]q[/bold] quit"
+
+
+@contextlib.contextmanager
+def _single_keys():
+    """Keys arrive one at a time, unechoed, when stdin is a terminal."""
+    if not sys.stdin.isatty():
+        yield
+        return
+    import termios
+    import tty
+
+    fd = sys.stdin.fileno()
+    saved = termios.tcgetattr(fd)
+    try:
+        tty.setcbreak(fd)
+        yield
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+
+def _read_key(timeout: float) -> str | None:
+    ready, _, _ = select.select([sys.stdin], [], [], timeout)
+    if not ready:
+        return None
+    key = os.read(sys.stdin.fileno(), 1).decode(errors="ignore")
+    return key if key else "q"  # end of input: nothing more will come
+
+
+@click.command()
+@workspace_option
+@click.option("--timeout", type=click.FloatRange(min=1), default=10.0, show_default=True,
+              help="Seconds before your code counts as hung.")
+@click.option("--poll", is_flag=True, help="Poll the file instead of using filesystem events.")
+def watch(workspace: Path, timeout: float, poll: bool) -> None:
+    """Watch the active variant or challenge and re-check it on every save."""
+    from bughunt.watching import FileWatcher
+    from bughunt.workspace import Workspace
+
+    space = Workspace(workspace)
+    session = _Session(space, space.active(), timeout)
+    watcher = FileWatcher(session.folder.file, poll=poll or None).start()
+    try:
+        with _single_keys():
+            session.check()
+            while True:
+                key = _read_key(0.2)
+                if key in ("q", "Q", "\x04"):
+                    break
+                if key in ("h", "H"):
+                    session.hint()
+                elif key in ("r", "R"):
+                    session.reset()
+                elif key in ("n", "N"):
+                    session.next()
+                    watcher.retarget(session.folder.file)
+                changed = False
+                while not watcher.changes.empty():
+                    watcher.changes.get_nowait()
+                    changed = True
+                if changed:
+                    session.check()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        watcher.stop()
+    console().print("Stopped watching.")
+
+
+class _Session:
+    def __init__(self, space, folder, timeout: float) -> None:
+        self.space, self.folder, self.timeout = space, folder, timeout
+        self.out = console()
+        self.note = ""
+
+    def _header(self) -> None:
+        self.out.clear()
+        self.out.rule(f"watching {self.folder.file}")
+        self.out.print(KEYS)
+
+    def check(self) -> None:
+        from bughunt import grading, render
+        from bughunt.progress import Progress
+
+        self._header()
+        self.out.print("[dim]checking…[/dim]")
+        try:
+            source = self.folder.file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            self._header()
+            self.out.print(f"[red]cannot read the file:[/red] {error}")
+            return
+        verdict = grading.grade_source(self.folder.scenario, source, str(self.folder.file), timeout=self.timeout)
+        progress = Progress(self.space.database)
+        with contextlib.suppress(KeyError):
+            record = progress.attempt(self.folder.name, verdict.passed,
+                                      [o.name for o in verdict.outcomes if not o.passed])
+            if verdict.passed:
+                self.note = f"[bold green]Solved![/bold green] score {record.score}. Press n for the next one."
+        self._header()
+        self.out.print(render.verdict(verdict, self.folder.scenario.id))
+        if self.note:
+            self.out.print(self.note)
+            self.note = ""
+        self.out.print("[dim]waiting for a save…[/dim]")
+
+    def hint(self) -> None:
+        from bughunt.cli.hint import hint_panel
+        from bughunt.hints import next_hint
+
+        self.out.print(hint_panel(*next_hint(self.space, self.folder)))
+
+    def reset(self) -> None:
+        self.out.print("Reset the file to how it was served? Your version is kept as a backup. [y/N] ", end="")
+        answer = _read_key(60.0)
+        if answer not in ("y", "Y"):
+            self.out.print("\nNot reset.")
+            return
+        kept = self.folder.reset()
+        self.out.print(f"\nRestored; your version is in {kept}.")
+
+    def next(self) -> None:
+        import random
+
+        from bughunt import serving
+
+        step = serving.next_step(self.space)
+        if step is None:
+            self.out.print("[green]Every challenge and bug of the built track is solved.[/green]")
+            return
+        kind, scenario = step
+        self.out.print(f"[dim]preparing the next {kind}: {scenario.id}…[/dim]")
+        if kind == "challenge":
+            self.folder, _ = serving.serve_challenge(self.space, scenario)
+        else:
+            self.folder, _ = serving.serve_bug(self.space, (scenario,), random.randrange(2**31))
+        self.check()
