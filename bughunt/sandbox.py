@@ -11,6 +11,7 @@ warm. The parent must run no tensor work: a forked OpenMP pool can deadlock its 
 
 from __future__ import annotations
 
+import faulthandler
 import importlib
 import json
 import os
@@ -200,8 +201,14 @@ def _child_main(job: Job, write_fd: int, output_fd: int) -> None:
     try:
         os.dup2(output_fd, 1)
         os.dup2(output_fd, 2)
+        # Line-buffered, so what the candidate printed is on disk even if it later hangs.
+        sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
+        sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
         signal.signal(signal.SIGINT, signal.SIG_DFL)
+        faulthandler.disable()  # a crash is the candidate's verdict, not a dump on our terminal
         _report_checks(job, lambda event: os.write(write_fd, (json.dumps(event) + "\n").encode()))
+        sys.stdout.flush()
+        sys.stderr.flush()
     except BaseException as error:  # noqa: BLE001 - nothing may escape a forked child
         try:
             os.write(2, f"bughunt child failed: {error!r}\n".encode())

@@ -1,0 +1,76 @@
+"""The sandbox turns every way candidate code can misbehave into a verdict, quickly."""
+
+import time
+
+import pytest
+
+from bughunt import catalog, sandbox
+
+SCENARIO = catalog.scenario("l03_training.one_epoch")
+REFERENCE = SCENARIO.reference_path.read_text()
+
+
+def verdict_for(source, timeout=10.0):
+    return sandbox.run(sandbox.Job(SCENARIO.id, source, "candidate.py"), timeout=timeout)
+
+
+def test_the_reference_passes_every_check():
+    verdict = verdict_for(REFERENCE)
+    assert verdict.passed
+    assert [o.name for o in verdict.outcomes] == ["same_updates", "same_loss", "train_mode"]
+
+
+@pytest.mark.parametrize("source, status, words", [
+    ("def broken(:\n", "fail", "SyntaxError"),
+    ("import sys\nsys.exit(0)\n", "fail", "sys.exit(0)"),
+    ("raise RuntimeError('boom at import')\n", "fail", "boom at import"),
+    ("import os\nos._exit(0)\n", "crash", "os._exit"),
+    ("import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)\n", "crash", "signal"),
+])
+def test_misbehaving_modules_get_a_clear_verdict(source, status, words):
+    verdict = verdict_for(source)
+    assert not verdict.passed
+    assert verdict.first_failure.status == status
+    assert words in verdict.first_failure.message
+
+
+def test_an_endless_loop_times_out_within_the_limit():
+    started = time.monotonic()
+    verdict = verdict_for("while True:\n    pass\n", timeout=2.0)
+    assert time.monotonic() - started < 5
+    assert verdict.first_failure.status == "timeout"
+    assert all(o.status == "not-run" for o in verdict.outcomes[1:])
+
+
+def test_an_endless_loop_inside_a_check_names_that_check():
+    source = "def train_one_epoch(*args):\n    while True:\n        pass\n"
+    verdict = verdict_for(source, timeout=2.0)
+    assert verdict.first_failure.name == "same_updates"
+    assert verdict.first_failure.status == "timeout"
+
+
+def test_a_stub_is_not_implemented_in_every_check():
+    verdict = verdict_for("def train_one_epoch(*args):\n    raise NotImplementedError\n")
+    assert {o.status for o in verdict.outcomes} == {"not-implemented"}
+    assert all(o.message == "not implemented yet" for o in verdict.outcomes)
+
+
+def test_what_the_candidate_prints_is_kept_aside():
+    verdict = verdict_for("print('hello from the candidate')\n" + REFERENCE)
+    assert verdict.passed
+    assert "hello from the candidate" in verdict.output
+
+
+def test_stop_at_first_failure_runs_no_further_check():
+    broken = REFERENCE.replace("        optimizer.zero_grad()\n", "")
+    job = sandbox.Job(SCENARIO.id, broken, "candidate.py", stop_at_first_failure=True)
+    verdict = sandbox.run(job)
+    assert [o.status for o in verdict.outcomes] == ["fail"]
+
+
+def test_run_many_reports_every_job_by_index():
+    sources = [REFERENCE, "def broken(:\n", REFERENCE]
+    jobs = [sandbox.Job(SCENARIO.id, s, "candidate.py", stop_at_first_failure=True) for s in sources]
+    results = dict(sandbox.run_many(jobs, workers=2))
+    assert sorted(results) == [0, 1, 2]
+    assert [results[i].passed for i in range(3)] == [True, False, True]
