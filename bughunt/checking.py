@@ -44,6 +44,7 @@ BASE_SETTINGS = settings(
     deadline=None,
     phases=[Phase.explicit, Phase.generate],
     print_blob=False,
+    report_multiple_bugs=False,  # the learner sees one failure, not an ExceptionGroup
     suppress_health_check=list(HealthCheck),
 )
 

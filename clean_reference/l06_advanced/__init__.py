@@ -1,0 +1,1 @@
+"""Level 06: advanced patterns: several inputs, clipping, accumulation, AMP, checkpointing, paths."""

@@ -1,0 +1,78 @@
+"""A Dataset over files on disk: an index of paths, and tensors loaded only when asked for.
+
+Real data rarely fits in memory. The usual layout is one folder per class:
+
+    root/
+        cat/  a.pt  b.pt
+        dog/  c.pt
+        .cache/        hidden: not a class
+
+`build_index` turns that tree into a mapping path -> label, once; `PathTensorDataset` keeps
+only that mapping and loads one file per `__getitem__`, so memory holds the paths, not the
+data, and DataLoader workers each read their own files.
+
+Labels are ranks of class names in sorted order, so they do not depend on the order the
+file system happens to list folders in, and a class folder with no files yet still keeps
+its label (adding data later does not shift the other classes).
+
+Shapes: each item is (tensor as saved, label int64 of shape ()), so a DataLoader stacks
+labels into (B,) int64: what CrossEntropyLoss expects.
+"""
+
+from pathlib import Path
+
+import torch
+from torch.utils.data import Dataset
+
+
+def build_index(root: str | Path) -> dict[Path, int]:
+    """Map every `*.pt` file of every class folder under `root` to its class label.
+
+    A class is a folder directly inside `root` whose name does not start with a dot; its
+    label is its rank among the class names in sorted order. Only `.pt` files lying directly
+    in a class folder are indexed, in sorted order.
+    """
+    root = Path(root)
+    class_names = sorted(entry.name for entry in root.iterdir()
+                         if entry.is_dir() and not entry.name.startswith("."))
+    index: dict[Path, int] = {}
+    for label, name in enumerate(class_names):
+        for path in sorted((root / name).glob("*.pt")):  # not recursive: nested folders stay out
+            index[path] = label
+    return index
+
+
+class PathTensorDataset(Dataset):
+    """Items `(tensor, label)` read lazily from the files of an index made by `build_index`."""
+
+    def __init__(self, index: dict[Path, int]) -> None:
+        self.samples = list(index.items())  # [(path, label)]: paths only, nothing loaded yet
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+        path, label = self.samples[i]
+        if not path.is_file():  # say which file, and why it may have gone
+            raise FileNotFoundError(f"{path} is in the index but no longer on disk; rebuild the index")
+        tensor = torch.load(path, weights_only=True)  # weights_only: never unpickle code
+        return tensor, torch.tensor(label, dtype=torch.int64)  # label: () int64
+
+
+if __name__ == "__main__":
+    import tempfile
+
+    torch.manual_seed(0)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for name, count in (("dog", 2), ("cat", 3), ("empty", 0), (".cache", 1)):
+            (root / name).mkdir()
+            for k in range(count):
+                torch.save(torch.randn(4), root / name / f"sample{k}.pt")  # (4,)
+        (root / "cat" / "notes.txt").write_text("not a tensor")
+        index = build_index(root)
+        for path, label in index.items():
+            print(f"{path.relative_to(root)} -> {label}")
+        loader = torch.utils.data.DataLoader(PathTensorDataset(index), batch_size=2)
+        for inputs, labels in loader:
+            print("batch", tuple(inputs.shape), "labels", labels.tolist(), labels.dtype)

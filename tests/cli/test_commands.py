@@ -1,0 +1,190 @@
+"""The command-line contract, driven in-process through click's CliRunner."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import mutators
+from bughunt import catalog
+from bughunt.cli.main import cli
+
+DATASETS = catalog.scenario("l01_data_processing.datasets")
+ONE_EPOCH = catalog.scenario("l03_training.one_epoch")
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def as_json(result) -> dict:
+    return json.loads(result.stdout)
+
+
+def test_help_lists_every_command():
+    result = run("--help")
+    assert result.exit_code == 0
+    for command in ("levels", "bugs", "play", "submit", "hint", "reveal", "reset", "watch", "progress",
+                    "generate", "check", "challenge", "challenges", "next", "guide", "analyze"):
+        assert command in result.stdout
+
+
+def test_help_levels_and_bugs_do_not_import_torch():
+    probe = ("import sys; from bughunt.cli.main import cli\n"
+             "for args in (['--help'], ['levels', '--json'], ['bugs', '--json']):\n"
+             "    try: cli.main(args, standalone_mode=False)\n"
+             "    except SystemExit: pass\n"
+             "assert 'torch' not in sys.modules, 'torch was imported'\n")
+    subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True)
+
+
+def test_levels_json_lists_twelve_levels_with_reference_paths():
+    document = as_json(run("levels", "--json"))
+    assert len(document["levels"]) == 12
+    built = {entry["number"]: entry for entry in document["levels"] if entry["built"]}
+    assert {"01", "03", "06"} <= set(built)
+    ids = [s["id"] for s in built["06"]["scenarios"]]
+    assert "l06_advanced.accumulation" in ids
+    assert all(Path(s["reference"]).is_file() for entry in built.values() for s in entry["scenarios"])
+
+
+def test_bugs_json_lists_every_mutator():
+    document = as_json(run("bugs", "--json"))
+    assert [b["id"] for b in document["bug_classes"]] == [m.ID for m in mutators.ALL_MUTATORS]
+    assert all(b["lesson"] and b["symptom"] in ("loud", "silent") for b in document["bug_classes"])
+
+
+@pytest.mark.parametrize("args, words", [
+    (("play", "level9"), "'level9'"),
+    (("check", "nope", "x.py"), "'nope'"),
+    (("generate", "03", "--bug", "typo"), "'typo'"),
+    (("guide", "no-such-guide"), "'no-such-guide'"),
+    (("challenge", "99"), "'99'"),
+])
+def test_bad_input_is_one_line_and_exit_2(args, words, tmp_path):
+    result = run(*args, "--workspace", tmp_path) if args[0] in ("play", "challenge") else run(*args)
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and words in lines[0] and "choose from" in lines[0]
+
+
+def test_check_a_missing_file_is_a_usage_error(tmp_path):
+    result = run("check", ONE_EPOCH.id, tmp_path / "nope.py")
+    assert result.exit_code == 2 and "no such file" in result.stderr
+
+
+def test_check_json_on_the_reference_passes():
+    result = run("check", ONE_EPOCH.id, ONE_EPOCH.reference_path, "--json")
+    assert result.exit_code == 0
+    assert as_json(result)["passed"] is True
+
+
+def test_generate_writes_distinct_killed_variants_reproducibly(tmp_path):
+    first = run("generate", "level3", "--count", "4", "--seed", "7", "--out", tmp_path / "a", "--json")
+    second = run("generate", "level3", "--count", "4", "--seed", "7", "--out", tmp_path / "b", "--json")
+    assert first.exit_code == second.exit_code == 0
+    manifests = as_json(first)["variants"]
+    assert len(manifests) == 4
+    keys = ("variant", "scenario", "bug_class", "site", "seed", "file", "symptom")
+    assert all(all(m[k] not in (None, "") for k in keys) for m in manifests)
+    sources = [Path(m["file"]).read_text() for m in manifests]
+    assert len(set(sources)) == 4
+    assert [m["variant"] for m in manifests] == [m["variant"] for m in as_json(second)["variants"]]
+    for m in manifests:
+        assert run("check", m["scenario"], m["file"], "--json").exit_code == 1
+    assert json.loads((tmp_path / "a" / "manifest.json").read_text())["variants"] == manifests
+
+
+def test_generate_device_bug_is_caught_without_a_gpu(tmp_path):
+    result = run("generate", "03", "--bug", "device", "--count", "1", "--seed", "3", "--out", tmp_path, "--json")
+    (manifest,) = as_json(result)["variants"]
+    assert manifest["bug_class"] == "device"
+    assert run("check", manifest["scenario"], manifest["file"]).exit_code == 1
+
+
+def test_generate_never_overwrites_an_edited_file(tmp_path):
+    manifest = as_json(run("generate", "03", "--count", "1", "--seed", "1", "--out", tmp_path, "--json"))["variants"][0]
+    Path(manifest["file"]).write_text("# my edits\n")
+    result = run("generate", "03", "--count", "1", "--seed", "1", "--out", tmp_path)
+    assert result.exit_code == 2 and "refusing to overwrite" in result.stderr
+    assert Path(manifest["file"]).read_text() == "# my edits\n"
+
+
+def test_play_submit_fix_and_replay(tmp_path):
+    played = as_json(run("play", "level3", "--seed", "1", "--workspace", tmp_path, "--json"))
+    served_file = Path(played["file"])
+    assert run("submit", "--workspace", tmp_path).exit_code == 1
+    reference = catalog.scenario(played["scenario"]).reference_path.read_text()
+    served_file.write_text(reference)
+    fixed = run("submit", "--workspace", tmp_path, "--json")
+    assert fixed.exit_code == 0 and as_json(fixed)["solved"] is True
+    run("play", "level3", "--seed", "1", "--workspace", tmp_path, "--json")
+    assert served_file.read_text() == reference
+    records = as_json(run("progress", "--workspace", tmp_path, "--json"))["records"]
+    assert [r["solved"] for r in records] == [True, False]
+    assert records[0]["attempts"] == 2 and records[0]["score"] == 95
+
+
+def test_a_fix_written_differently_passes_and_a_half_fix_fails(tmp_path):
+    played = as_json(run("play", DATASETS.id, "--bug", "labels-dtype", "--seed", "0", "--workspace", tmp_path, "--json"))
+    file = Path(played["file"])
+    buggy = file.read_text()
+    assert "torch.float32)  # (N,)" in buggy
+    file.write_text(buggy.replace("torch.as_tensor(labels, dtype=torch.float32)", "torch.as_tensor(labels, dtype=torch.int32)"))
+    assert run("submit", file, "--workspace", tmp_path).exit_code == 1
+    file.write_text(buggy.replace("torch.as_tensor(labels, dtype=torch.float32)", "torch.as_tensor(labels).long()"))
+    assert run("submit", file, "--workspace", tmp_path).exit_code == 0
+
+
+def test_hints_grow_more_specific_then_stop(tmp_path):
+    run("play", ONE_EPOCH.id, "--bug", "zero-grad", "--seed", "0", "--workspace", tmp_path, "--json")
+    hints = [as_json(run("hint", "--workspace", tmp_path, "--json")) for _ in range(6)]
+    total = hints[0]["of"]
+    assert [h["hint"] for h in hints[:total]] == list(range(1, total + 1))
+    assert hints[total - 2]["text"].startswith("The bug is inside `train_one_epoch`")
+    assert "line" in hints[total - 1]["text"]
+    assert "reveal" in hints[-1]["text"]
+
+
+def test_reveal_needs_an_attempt_and_is_recorded(tmp_path):
+    run("play", ONE_EPOCH.id, "--bug", "zero-grad", "--seed", "0", "--workspace", tmp_path, "--json")
+    refused = run("reveal", "--workspace", tmp_path)
+    assert refused.exit_code == 2 and "submit at least one attempt" in refused.stderr
+    run("submit", "--workspace", tmp_path)
+    revealed = as_json(run("reveal", "--workspace", tmp_path, "--json"))
+    assert "+        optimizer.zero_grad()" in revealed["answer"] and revealed["bug_class"] == "zero-grad"
+    assert as_json(run("progress", "--workspace", tmp_path, "--json"))["records"][0]["revealed"] == 1
+
+
+def test_reset_keeps_a_backup(tmp_path):
+    played = as_json(run("play", ONE_EPOCH.id, "--seed", "0", "--workspace", tmp_path, "--json"))
+    file = Path(played["file"])
+    served = file.read_text()
+    file.write_text("my attempt\n")
+    reset = as_json(run("reset", "--workspace", tmp_path, "--json"))
+    assert file.read_text() == served
+    assert Path(reset["backup"]).read_text() == "my attempt\n"
+
+
+def test_submit_outside_a_variant_folder_is_a_usage_error(tmp_path):
+    stray = tmp_path / "stray.py"
+    stray.write_text("x = 1\n")
+    result = run("submit", stray, "--workspace", tmp_path)
+    assert result.exit_code == 2 and "not in a bughunt variant folder" in result.stderr
+
+
+def test_pytest_in_a_variant_folder_runs_the_checks(tmp_path):
+    played = as_json(run("play", ONE_EPOCH.id, "--bug", "zero-grad", "--seed", "0", "--workspace", tmp_path, "--json"))
+    folder = Path(played["folder"])
+    failing = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(folder)],
+                             capture_output=True, text=True, cwd=folder)
+    assert failing.returncode == 1 and "same_updates" in failing.stdout
+    Path(played["file"]).write_text(ONE_EPOCH.reference_path.read_text())
+    passing = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(folder)],
+                             capture_output=True, text=True, cwd=folder)
+    assert passing.returncode == 0, passing.stdout
