@@ -1,0 +1,115 @@
+"""The whole catalog, checked: metadata, references, mutants, challenge stubs.
+
+Every reference passes its checks on two check seeds; every mutant of every bug class a
+scenario lists is killed, or declared equivalent with a reason (and a declaration that is
+stale fails too); every challenge stub imports, fails each check as "not implemented", and
+keeps none of the reference's code.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+
+import pytest
+
+from bughunt import analysis, catalog, guides, mutants, sandbox
+from bughunt.challenge import function_bodies, make_stub
+
+SCENARIOS = catalog.all_scenarios()
+IDS = [s.id for s in SCENARIOS]
+CHECK_SEEDS = (0, 1)
+
+
+@pytest.fixture(scope="session")
+def reference_verdicts() -> dict[tuple[str, int], sandbox.Verdict]:
+    sandbox.warm_up(IDS)
+    jobs = [(s, seed) for s in SCENARIOS for seed in CHECK_SEEDS]
+    runs = sandbox.run_many([sandbox.Job(s.id, s.reference_path.read_text(), str(s.reference_path), seed=seed)
+                             for s, seed in jobs])
+    return {(jobs[i][0].id, jobs[i][1]): verdict for i, verdict in runs}
+
+
+@pytest.fixture(scope="session")
+def mutant_report() -> analysis.Report:
+    return analysis.analyze(SCENARIOS)
+
+
+@pytest.fixture(scope="session")
+def stub_verdicts() -> dict[str, sandbox.Verdict]:
+    sandbox.warm_up(IDS)
+    runs = sandbox.run_many([sandbox.Job(s.id, make_stub(s.reference_path.read_text()), s.file_name)
+                             for s in SCENARIOS])
+    return {SCENARIOS[i].id: verdict for i, verdict in runs}
+
+
+def test_built_levels_are_the_promised_ones():
+    assert {"01", "03", "06"} <= {s.level.number for s in SCENARIOS}
+    assert len(set(IDS)) == len(IDS)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=IDS)
+def test_metadata_is_complete(scenario):
+    assert scenario.title.strip() and scenario.brief.strip()
+    assert len(scenario.hints) >= 2 and all(h.strip() for h in scenario.hints)
+    assert len(set(scenario.hints)) == len(scenario.hints)
+    assert scenario.bug_classes and len(set(scenario.bug_classes)) == len(scenario.bug_classes)
+    assert all(e.reason.strip() for e in scenario.equivalents)
+    if scenario.guide:
+        guides.lookup(scenario.guide)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=IDS)
+def test_every_listed_bug_class_has_a_site(scenario):
+    hosted = {site.mutator for site in mutants.sites_of(scenario)}
+    assert set(scenario.bug_classes) == hosted, f"listed but no site: {set(scenario.bug_classes) - hosted}"
+
+
+@pytest.mark.parametrize("seed", CHECK_SEEDS)
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=IDS)
+def test_reference_passes_its_checks(scenario, seed, reference_verdicts):
+    verdict = reference_verdicts[(scenario.id, seed)]
+    assert verdict.passed, [o for o in verdict.outcomes if not o.passed]
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=IDS)
+def test_every_mutant_is_killed_or_declared_equivalent(scenario, mutant_report):
+    rows = [r for r in mutant_report.rows if r.scenario == scenario.id]
+    assert rows, "no mutants at all"
+    problems = [f"{r.site} ({r.note}): {r.status} {r.message}" for r in rows if r in mutant_report.problems]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=IDS)
+def test_challenge_stub_fails_as_not_implemented(scenario, stub_verdicts):
+    verdict = stub_verdicts[scenario.id]
+    assert verdict.outcomes and not verdict.passed
+    assert {o.status for o in verdict.outcomes} == {"not-implemented"}, verdict.outcomes
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=IDS)
+def test_challenge_stub_keeps_no_reference_code(scenario):
+    reference = scenario.reference_path.read_text()
+    stub = make_stub(reference)
+    ast.parse(stub)
+    assert not set(function_bodies(stub)) & set(function_bodies(reference))
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=IDS)
+def test_reference_module_is_short_and_documented(scenario):
+    source = scenario.reference_path.read_text()
+    tree = ast.parse(source)
+    assert ast.get_docstring(tree), "module docstring"
+    assert len(source.splitlines()) <= 160
+    assert 'if __name__ == "__main__":' in source
+    public = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and not n.name.startswith("_")]
+    assert all(ast.get_docstring(n) for n in public), [n.name for n in public if not ast.get_docstring(n)]
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=IDS)
+def test_reference_demo_runs(scenario):
+    done = subprocess.run([sys.executable, str(scenario.reference_path)], capture_output=True, text=True,
+                          timeout=60, env={"OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip()
