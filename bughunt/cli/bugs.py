@@ -11,10 +11,10 @@ from bughunt.cli._shared import console, emit_json, json_option
 @json_option
 def bugs(as_json: bool) -> None:
     """List the bug classes (mutators) and what each one teaches."""
-    import mutators
+    from bughunt.bug_classes import all_bug_classes
 
-    document = [{"id": m.ID, "title": m.TITLE, "symptom": "loud" if m.LOUD else "silent",
-                 "lesson": m.LESSON} for m in mutators.ALL_MUTATORS]
+    document = [{"id": b.id, "title": b.title, "symptom": "loud" if b.loud else "silent", "lesson": b.lesson}
+                for b in all_bug_classes()]
     if as_json:
         emit_json({"bug_classes": document})
         return

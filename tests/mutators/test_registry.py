@@ -32,3 +32,11 @@ def test_mutator_carries_its_lesson(mutator):
     assert len(mutator.LESSON) > 150
     assert isinstance(mutator.LOUD, bool)
     assert mutators.by_id(mutator.ID) is mutator
+
+
+def test_the_fast_reading_for_bughunt_bugs_matches_the_classes():
+    from bughunt.bug_classes import all_bug_classes
+
+    read = [(b.id, b.title, b.lesson, b.hint, b.loud) for b in all_bug_classes()]
+    imported = [(m.ID, m.TITLE, m.LESSON, m.HINT, m.LOUD) for m in mutators.ALL_MUTATORS]
+    assert read == imported
