@@ -92,11 +92,15 @@ class Mutator(cst.CSTTransformer):
         return updated_node
 
 
+# libcst trees are immutable, so the wrapper need not deep-copy the module it is given
+# (`unsafe_skip_copy`): a parsed reference is enumerated and mutated many times.
+
+
 def sites(mutator: type[Mutator], source: str | cst.Module) -> list[Site]:
     """Every site `mutator` can rewrite in `source`, in source order."""
     module = cst.parse_module(source) if isinstance(source, str) else source
     transformer = mutator()
-    MetadataWrapper(module).visit(transformer)
+    MetadataWrapper(module, unsafe_skip_copy=True).visit(transformer)
     return sorted(transformer.found)
 
 
@@ -105,7 +109,7 @@ def apply(mutator: type[Mutator], source: str | cst.Module, site: Site | str) ->
     module = cst.parse_module(source) if isinstance(source, str) else source
     wanted = site if isinstance(site, Site) else parse_site(site)
     transformer = mutator(target=wanted)
-    mutated = MetadataWrapper(module).visit(transformer)
+    mutated = MetadataWrapper(module, unsafe_skip_copy=True).visit(transformer)
     if not transformer.applied:
         raise SiteNotFound(f"{mutator.ID} has no site {wanted.id!r} in this source")
     return mutated.code
