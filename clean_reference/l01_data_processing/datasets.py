@@ -17,9 +17,10 @@ from torch.utils.data import DataLoader, Dataset
 class FeatureLabelDataset(Dataset):
     """N samples, each a float32 feature vector (F,) with an int64 class label ().
 
-    Accepts tensors, arrays or lists of any numeric dtype; a features/labels count that
-    does not match is a ValueError naming both counts, raised at construction time rather
-    than halfway through an epoch.
+    Item i is the pair `(features of sample i, label of sample i)`, the values unchanged
+    apart from their dtype. Accepts tensors, arrays or lists of any numeric dtype; a
+    features/labels count that does not match is a ValueError naming both counts, raised
+    at construction time rather than halfway through an epoch.
     """
 
     def __init__(self, features, labels) -> None:
@@ -38,8 +39,9 @@ class FeatureLabelDataset(Dataset):
 def make_loader(dataset: Dataset, batch_size: int, shuffle: bool = True,
                 seed: int | None = None) -> DataLoader:
     """Batches of `batch_size` samples (the last one may be shorter), each sample once
-    per epoch. With a `seed`, the shuffled order is the same on every run, whatever the
-    rest of the program did to the global random number generator."""
+    per epoch: shuffled when `shuffle` is true, in the dataset's order otherwise. With a
+    `seed`, the shuffled order is the same on every run, whatever the rest of the program
+    did to the global random number generator before or after the loader was built."""
     generator = None
     if seed is not None:
         generator = torch.Generator().manual_seed(seed)  # private: nobody else draws from it

@@ -7,15 +7,16 @@ operand on the GPU). These four helpers are the building blocks later levels reu
 
 Shape conventions: N samples of S values each; a batch of B rows of F features; feature
 maps are (B, C, H, W) (channels first, as `nn.Conv2d` expects); a condition vector per
-sample is (B, D).
+sample is (B, D). No helper modifies the tensors it is given.
 """
 
 import torch
 
 
 def pick_device(prefer: str | torch.device | None = None) -> torch.device:
-    """The device to compute on: `prefer` when the caller names one, otherwise the GPU
-    when PyTorch can see one, otherwise the CPU. Always a `torch.device`, never a string."""
+    """The device to compute on: `prefer` when the caller names one (a string such as
+    "cuda:1" or a `torch.device`), otherwise the CUDA GPU when PyTorch can see one,
+    otherwise the CPU. Always a `torch.device`, never a string."""
     if prefer is not None:
         return torch.device(prefer)
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")

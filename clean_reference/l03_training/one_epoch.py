@@ -14,7 +14,13 @@ from torch import nn
 
 def train_one_epoch(model: nn.Module, loader, optimizer: torch.optim.Optimizer,
                     loss_fn: nn.Module, device: torch.device) -> float:
-    """Train `model` for one pass over `loader`; return the sample-weighted mean loss."""
+    """Train `model` for one pass over `loader`; return the sample-weighted mean loss.
+
+    Each batch is an `(inputs, targets)` pair that arrives on the CPU, while the model
+    already lives on `device`. Every batch makes one optimizer step, driven by that batch's
+    gradients alone, whatever an earlier caller left in `.grad`. The model trains in train
+    mode whatever mode it arrived in. The loss comes back as a Python float.
+    """
     model.train()  # Dropout and BatchNorm must behave as in training
     total_loss = 0.0
     total_samples = 0

@@ -22,9 +22,12 @@ def train_epoch_accumulated(model: nn.Module, loader, optimizer: torch.optim.Opt
                             loss_fn: nn.Module, accum_steps: int, device: torch.device) -> float:
     """Train one pass over `loader`, one optimizer step per group of `accum_steps` batches.
 
-    Each step applies the mean gradient of its group; the last group may hold fewer batches.
-    The model is trained in train mode whatever mode it arrived in, and gradients left by an
-    earlier caller play no part. Returns the sample-weighted mean loss as a Python float.
+    Each batch is an `(inputs, targets)` pair that arrives on the CPU, while the model
+    already lives on `device`. Each step applies the mean gradient of its group; the last
+    group may hold fewer batches. The model is trained in train mode whatever mode it
+    arrived in, and gradients left by an earlier caller play no part. Returns the
+    sample-weighted mean of the batch losses, as the loss function computed them, as a
+    Python float.
     """
     model.train()  # Dropout and BatchNorm must behave as in training
     num_batches = len(loader)

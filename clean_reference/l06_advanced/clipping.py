@@ -22,9 +22,11 @@ def train_step_clipped(model: nn.Module, batch, optimizer: torch.optim.Optimizer
                        device: torch.device) -> tuple[float, float]:
     """Take one optimizer step on `batch` with the global gradient norm capped at `max_norm`.
 
-    Returns `(loss, grad_norm)` as Python floats, where `grad_norm` is the total norm of all
-    gradients before clipping. The model's train/eval mode is the caller's choice and is
-    left as it was.
+    `batch` is an `(inputs, targets)` pair that arrives on the CPU, while the model already
+    lives on `device`. The step is driven by this batch's gradients alone, whatever an
+    earlier caller left in `.grad`. Returns `(loss, grad_norm)` as Python floats, where
+    `grad_norm` is the total norm of all gradients before clipping. The model's train/eval
+    mode is the caller's choice and is left as it was.
     """
     inputs, targets = batch
     inputs = inputs.to(device)  # (B, F)

@@ -29,6 +29,13 @@ class CheckpointedMLP(nn.Module):
 
     def __init__(self, in_features: int, hidden_features: int, out_features: int,
                  num_blocks: int, use_checkpoint: bool = True) -> None:
+        """Layers, by the names their weights are saved under (`state_dict` keys).
+
+        `stem`: Linear(in_features, H). `blocks`: an `nn.ModuleList` of `num_blocks` blocks,
+        each an `nn.Sequential` of Linear(H, H) then GELU (keys `blocks.<i>.0.weight`, ...).
+        `head`: Linear(H, out_features). H is `hidden_features`. A model built with either
+        `use_checkpoint` accepts the other's weights.
+        """
         super().__init__()
         self.use_checkpoint = use_checkpoint
         self.stem = nn.Linear(in_features, hidden_features)
@@ -38,6 +45,11 @@ class CheckpointedMLP(nn.Module):
         self.head = nn.Linear(hidden_features, out_features)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, in_features) -> (B, out_features): stem, each residual block `h + block(h)`, head.
+
+        In training with `use_checkpoint`, every block is recomputed in backward rather than
+        keeping its activations; in eval mode, or with the flag off, blocks run as usual.
+        """
         h = self.stem(x)  # (B, H)
         for block in self.blocks:
             if self.use_checkpoint and self.training:

@@ -31,11 +31,16 @@ def make_scaler(device: torch.device | str, dtype: torch.dtype) -> torch.amp.Gra
 def train_step_amp(model: nn.Module, batch, optimizer: torch.optim.Optimizer,
                    loss_fn: nn.Module, scaler: torch.amp.GradScaler,
                    device: torch.device | str, dtype: torch.dtype | None = None) -> float:
-    """Take one optimizer step on `batch` with the forward pass autocast to `dtype`.
+    """Take one optimizer step on `batch` with the forward pass and the loss autocast to `dtype`.
 
-    `dtype=None` picks float16 on CUDA and bfloat16 elsewhere. The step is skipped (and the
-    scaler's factor lowered) when a scaled gradient overflowed. Returns the loss as a Python
-    float, unscaled. The model's train/eval mode is the caller's choice and is left as it was.
+    `batch` is an `(inputs, targets)` pair that may still be on the CPU; the model already
+    lives on `device`. `dtype=None` picks float16 on CUDA and bfloat16 elsewhere. The step
+    follows this batch's gradients only, whatever gradients the model arrived with. With an
+    enabled `scaler`, backward runs on the scaled loss, a step whose scaled gradients
+    overflowed is skipped, and the scaler's factor is adjusted after every step (lowered after
+    an overflow, raised after a run of good steps, as the scaler was configured); a disabled
+    scaler makes all of that a plain step. Returns the loss as a Python float, unscaled. The
+    model's train/eval mode is the caller's choice and is left as it was.
     """
     device = torch.device(device)
     if dtype is None:

@@ -19,6 +19,18 @@ class MultiInputModel(nn.Module):
 
     def __init__(self, image_channels: int, tabular_features: int, num_classes: int,
                  image_hidden: int = 8, tabular_hidden: int = 6) -> None:
+        """Build both branches and the head, every layer with a bias.
+
+        Weights are saved and loaded by name, so the parameters must carry these names and
+        shapes (C = image_channels, F = tabular_features, Hi = image_hidden,
+        Ht = tabular_hidden). Every layer but `head.2` is followed by a ReLU:
+
+        - `image_stem.0`: a 3x3 convolution C -> Hi that keeps H and W (padding 1);
+        - `image_block.0`: a 3x3 convolution Hi -> Hi that keeps H and W;
+        - `tabular_branch.0`: a linear layer F -> Ht;
+        - `head.0`: a linear layer Hi + Ht -> Hi + Ht;
+        - `head.2`: a linear layer Hi + Ht -> num_classes, whose output is the logits.
+        """
         super().__init__()
         self.image_stem = nn.Sequential(
             nn.Conv2d(image_channels, image_hidden, kernel_size=3, padding=1),
@@ -40,7 +52,15 @@ class MultiInputModel(nn.Module):
         )
 
     def forward(self, image: torch.Tensor, tabular: torch.Tensor) -> torch.Tensor:
-        """Logits (B, num_classes) for a batch of images (B, C, H, W) and rows (B, F)."""
+        """Logits (B, num_classes) for a batch of images (B, C, H, W) and rows (B, F).
+
+        The image path keeps the stem's feature map and adds the block's output (after its
+        ReLU) to it, a residual connection: the block refines the features instead of
+        replacing them. Averaging over all positions then leaves one Hi-vector per sample.
+        The tabular path gives one Ht-vector per sample. The head reads both vectors side
+        by side, the image's first. Any H and W, any B (1 included); the inputs are never
+        modified.
+        """
         feature_map = self.image_stem(image)  # (B, Hi, H, W)
         # Residual: the block refines the stem's features instead of replacing them.
         feature_map = feature_map + self.image_block(feature_map)  # (B, Hi, H, W)

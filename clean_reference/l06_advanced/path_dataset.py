@@ -29,8 +29,11 @@ def build_index(root: str | Path) -> dict[Path, int]:
     """Map every `*.pt` file of every class folder under `root` to its class label.
 
     A class is a folder directly inside `root` whose name does not start with a dot; its
-    label is its rank among the class names in sorted order. Only `.pt` files lying directly
-    in a class folder are indexed, in sorted order.
+    label is its rank among the class names in sorted order, counting empty class folders.
+    Only `.pt` files lying directly in a class folder are indexed. The index runs class by
+    class in label order, each class's files sorted by name. Keys are `pathlib.Path`s made
+    by joining `root` (as given), the class folder's name and the file's name; labels are
+    Python ints.
     """
     root = Path(root)
     class_names = sorted(entry.name for entry in root.iterdir()
@@ -46,12 +49,20 @@ class PathTensorDataset(Dataset):
     """Items `(tensor, label)` read lazily from the files of an index made by `build_index`."""
 
     def __init__(self, index: dict[Path, int]) -> None:
+        """Remember which files the index holds and their labels, in its order; reads no file."""
         self.samples = list(index.items())  # [(path, label)]: paths only, nothing loaded yet
 
     def __len__(self) -> int:
+        """The number of files in the index."""
         return len(self.samples)
 
     def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """The `i`-th file's tensor, loaded now and exactly as saved, and its label as an int64
+        tensor of shape ().
+
+        Loading at this point means a file rewritten since the dataset was made is read as it
+        is now; a file that has gone raises FileNotFoundError naming its path.
+        """
         path, label = self.samples[i]
         if not path.is_file():  # say which file, and why it may have gone
             raise FileNotFoundError(f"{path} is in the index but no longer on disk; rebuild the index")

@@ -28,13 +28,18 @@ def _assert_untouched(got: torch.Tensor, before: torch.Tensor, what: str) -> Non
 
 
 def _with_cuda(available: bool, function, *args):
-    """Call `function` while PyTorch claims a GPU is (or is not) available."""
-    original = torch.cuda.is_available
+    """Call `function` while PyTorch claims a GPU is (or is not) available.
+
+    Both questions a correct `pick_device` may ask are answered: is_available() and
+    device_count().
+    """
+    originals = torch.cuda.is_available, torch.cuda.device_count
     torch.cuda.is_available = lambda: available
+    torch.cuda.device_count = lambda: 1 if available else 0
     try:
         return function(*args)
     finally:
-        torch.cuda.is_available = original
+        torch.cuda.is_available, torch.cuda.device_count = originals
 
 
 @check("pick_device does not return the device the caller asked for, or the GPU when there is one")

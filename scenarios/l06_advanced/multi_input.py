@@ -25,6 +25,22 @@ def _model(module, seed, shape):
     return model.to(device())
 
 
+def _models(cand, ref, seed, shape):
+    """`(candidate, reference)` holding the same weights: the reference's, loaded by name.
+
+    A correct model may create its layers in any order, so equal seeds need not give equal
+    weights; the parameter names and shapes are the documented contract.
+    """
+    expected = _model(ref, seed, shape)
+    got = _model(cand, seed, shape)
+    try:
+        got.load_state_dict(expected.state_dict())
+    except RuntimeError as error:
+        raise AssertionError("the model's parameters do not have the names and shapes the "
+                             f"docstring lists: {str(error).strip()}") from None
+    return got, expected
+
+
 def _inputs(seed, shape):
     generator = torch.Generator().manual_seed(seed + 1)
     image = torch.randn(shape["batch"], shape["channels"], shape["height"], shape["width"],
@@ -47,9 +63,10 @@ def _same(got, expected, what):
 @example(seed=1, shape={"batch": 3, "channels": 1, "height": 2, "width": 6, "features": 4, "classes": 2})
 def same_logits(cand, ref, seed, shape):
     image, tabular = _inputs(seed, shape)
+    got_model, expected_model = _models(cand, ref, seed, shape)
     with torch.no_grad():
-        got = _model(cand, seed, shape)(image.clone(), tabular.clone())
-        expected = _model(ref, seed, shape)(image, tabular)
+        got = got_model(image.clone(), tabular.clone())
+        expected = expected_model(image, tabular)
     _same(got, expected, "the logits")
 
 
@@ -59,17 +76,16 @@ def same_logits(cand, ref, seed, shape):
 def same_gradients(cand, ref, seed, shape):
     image, tabular = _inputs(seed, shape)
     grads = []
-    for module in (cand, ref):
-        model = _model(module, seed, shape)
+    for model in _models(cand, ref, seed, shape):
         inputs = (image.clone().requires_grad_(), tabular.clone().requires_grad_())
         logits = model(*inputs)  # (B, classes)
         weights = torch.linspace(-1.0, 1.0, logits.numel(), device=logits.device)
         (logits.flatten() * weights).sum().backward()  # every logit counts, each differently
-        grads.append([p.grad for p in model.parameters()] + [t.grad for t in inputs])
-    got, expected = grads
-    assert len(got) == len(expected), "the model has a different set of parameters from a correct one"
-    names = [name for name, _ in _model(ref, seed, shape).named_parameters()] + ["image", "tabular"]
-    for name, g, e in zip(names, got, expected):
+        named = {name: p.grad for name, p in model.named_parameters()}
+        grads.append({**named, "image": inputs[0].grad, "tabular": inputs[1].grad})
+    got, expected = grads  # the same names: the weights loaded across by name
+    for name, e in expected.items():
+        g = got.get(name)
         assert g is not None, f"no gradient reaches {name!r}: it does not influence the logits"
         _same(g, e, f"the gradients of {name!r}")
 

@@ -1,0 +1,62 @@
+"""Challenge readiness: the checks accept any correct solution and reject plausible wrong ones.
+
+`tests/alternatives/<level package>/<module>.py` solves scenario `<level package>.<module>`
+in a way deliberately unlike the reference (other idioms, another loop shape, another
+module layout the docstrings allow); `wrong_<module>.py` beside it is a learner's mistake
+that no mutator makes. A correct alternative that fails means a check demands more than the
+stub's docstrings promise; a wrong one that passes means a check is too lenient.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bughunt import catalog, sandbox
+
+ROOT = Path(__file__).parent / "alternatives"
+WRONG = "wrong_"
+
+
+def _scenario_id(path: Path) -> str:
+    return f"{path.parent.name}.{path.stem.removeprefix(WRONG)}"
+
+
+FILES = sorted(ROOT.glob("*/*.py"))
+IDS = [_scenario_id(p) + ("-wrong" if p.name.startswith(WRONG) else "") for p in FILES]
+
+
+def test_every_file_names_a_scenario():
+    known = {s.id for s in catalog.all_scenarios()}
+    assert FILES, f"no alternatives under {ROOT}"
+    assert not [p for p in FILES if _scenario_id(p) not in known]
+
+
+def test_every_alternative_has_a_wrong_twin():
+    names = {p.relative_to(ROOT) for p in FILES}
+    alone = [n for n in names if not n.name.startswith(WRONG) and n.with_name(WRONG + n.name) not in names]
+    assert not alone, f"alternatives without a wrong_ twin: {sorted(map(str, alone))}"
+
+
+@pytest.fixture(scope="session")
+def verdicts() -> dict[Path, sandbox.Verdict]:
+    sandbox.warm_up(sorted({_scenario_id(p) for p in FILES}))
+    jobs = [sandbox.Job(_scenario_id(p), p.read_text(), str(p)) for p in FILES]
+    return {FILES[i]: verdict for i, verdict in sandbox.run_many(jobs)}
+
+
+def _failures(verdict: sandbox.Verdict) -> str:
+    return "; ".join(f"{o.name}: {o.status} {o.message}"[:300] for o in verdict.outcomes if not o.passed) \
+        or verdict.output[-500:]
+
+
+@pytest.mark.parametrize("path", FILES, ids=IDS)
+def test_alternative_verdict(path, verdicts):
+    verdict = verdicts[path]
+    if path.name.startswith(WRONG):
+        assert not verdict.passed, f"{path.name} is wrong but passes every check of {_scenario_id(path)}"
+        assert any(o.status == "fail" for o in verdict.outcomes), \
+            f"{path.name} should be caught by a check, not by a crash: {_failures(verdict)}"
+    else:
+        assert verdict.passed, f"a correct solution fails: {_failures(verdict)}"
