@@ -53,15 +53,47 @@ def arrive_dirty(model: nn.Module, seed: int) -> None:
         parameter.grad = torch.randn(parameter.shape, generator=generator).to(parameter.device)
 
 
+def assert_close(got, expected, *, rtol: float, atol: float, msg=None) -> None:
+    """Like `torch.testing.assert_close` for two tensors, with a one-line description.
+
+    The torch version imports `torch.distributed.tensor` on first use (about 0.6 s), which
+    a one-file `bughunt check` would pay every time; and its report is longer than a learner
+    needs. `msg(description)` words the failure for the check.
+    """
+    def fail(description: str):
+        raise AssertionError(msg(description) if callable(msg) else msg or description)
+
+    if not isinstance(got, torch.Tensor):
+        fail(f"expected a tensor, got {type(got).__name__}")
+    if got.shape != expected.shape:
+        fail(f"shape {tuple(got.shape)} where {tuple(expected.shape)} was expected")
+    if got.dtype != expected.dtype:
+        fail(f"dtype {got.dtype} where {expected.dtype} was expected")
+    if got.device.type != expected.device.type:
+        fail(f"on {got.device.type} where {expected.device.type} was expected")
+    got, expected = got.detach(), expected.detach()
+    if got.dtype.is_floating_point or got.dtype.is_complex:
+        close = torch.isclose(got, expected, rtol=rtol, atol=atol, equal_nan=True)
+    else:
+        close = got == expected
+    if bool(close.all()):
+        return
+    wrong = (~close).nonzero()[0].tolist()
+    difference = (got.double() - expected.double()).abs().nan_to_num(float("inf"))
+    fail(f"{int((~close).sum())} of {close.numel()} values differ; largest difference "
+         f"{float(difference.max()):.3g}; first at index {tuple(wrong)}: "
+         f"{got[tuple(wrong)].item():.6g} instead of {expected[tuple(wrong)].item():.6g}")
+
+
 def assert_same_parameters(candidate: nn.Module, reference: nn.Module, what: str = "the parameters") -> None:
     for (name, got), (_, expected) in zip(candidate.named_parameters(), reference.named_parameters()):
-        torch.testing.assert_close(plain(got), plain(expected), rtol=1e-4, atol=1e-5,
+        assert_close(plain(got), plain(expected), rtol=1e-4, atol=1e-5,
                                    msg=lambda m, name=name: f"{what} differ from a correct run at {name!r}: {m}")
 
 
 def assert_same_loss(got, expected: float, what: str = "the returned loss") -> None:
     assert isinstance(got, float), f"{what} should be a Python float, got {type(got).__name__}"
-    torch.testing.assert_close(torch.tensor(got), torch.tensor(expected), **LOSS_TOLERANCE,
+    assert_close(torch.tensor(got), torch.tensor(expected), **LOSS_TOLERANCE,
                                msg=lambda m: f"{what} is {got!r}, a correct run gives {expected!r}")
 
 

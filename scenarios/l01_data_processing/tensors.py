@@ -5,6 +5,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bughunt.checking import check
+from scenarios._support import assert_close
 from bughunt.placement import device, on_host, plain
 
 sizes = st.integers(1, 5)
@@ -19,7 +20,7 @@ def _assert_same(got, expected, what: str) -> None:
     assert isinstance(got, torch.Tensor), f"{what} should be a tensor, got {type(got).__name__}"
     assert tuple(got.shape) == tuple(expected.shape), \
         f"{what} has shape {tuple(got.shape)}, expected {tuple(expected.shape)}"
-    torch.testing.assert_close(plain(got), plain(expected), rtol=0, atol=0,
+    assert_close(plain(got), plain(expected), rtol=0, atol=0,
                                msg=lambda m: f"{what} holds different values: {m}")
 
 

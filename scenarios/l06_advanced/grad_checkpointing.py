@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from bughunt.checking import check
 from bughunt.placement import device
-from scenarios._support import seeds
+from scenarios._support import assert_close, seeds
 
 sizes = st.integers(1, 5)
 features = st.integers(1, 6)
@@ -66,13 +66,13 @@ def same_as_plain(cand, ref, seed, batch, shape, use_checkpoint, train):
     out, x_grad, grads = _forward_backward(expected_model, x, upstream)
     assert got_out.shape == out.shape, (
         f"the output has shape {tuple(got_out.shape)}, expected {tuple(out.shape)}")
-    torch.testing.assert_close(got_out, out, **GRAD_TOLERANCE,
+    assert_close(got_out, out, **GRAD_TOLERANCE,
                                msg=lambda m: f"the outputs differ from the plain MLP's: {m}")
-    torch.testing.assert_close(got_x_grad, x_grad, **GRAD_TOLERANCE,
+    assert_close(got_x_grad, x_grad, **GRAD_TOLERANCE,
                                msg=lambda m: f"the gradient of the input differs from the plain MLP's: {m}")
     for name, grad in grads.items():
         assert got_grads[name] is not None, f"parameter {name!r} got no gradient"
-        torch.testing.assert_close(
+        assert_close(
             got_grads[name], grad, **GRAD_TOLERANCE,
             msg=lambda m, name=name: f"the gradient of {name!r} differs from the plain MLP's: {m}")
 

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from bughunt.checking import check
 from bughunt.placement import device, plain
-from scenarios._support import seeds
+from scenarios._support import assert_close, seeds
 
 # Small shapes: H and W drawn apart so that a non-square image is the usual case.
 shapes = st.fixed_dictionaries({
@@ -53,7 +53,7 @@ def _same(got, expected, what):
     assert isinstance(got, torch.Tensor), f"{what} should be a tensor, got {type(got).__name__}"
     assert got.shape == expected.shape, \
         f"{what} have shape {tuple(got.shape)}, a correct model gives {tuple(expected.shape)}"
-    torch.testing.assert_close(plain(got), plain(expected), rtol=1e-4, atol=1e-5,
+    assert_close(plain(got), plain(expected), rtol=1e-4, atol=1e-5,
                                msg=lambda m: f"{what} differ from a correct model's: {m}")
 
 
@@ -97,9 +97,9 @@ def inputs_untouched(cand, ref, seed, shape):
     image_before, tabular_before = image.clone(), tabular.clone()
     with torch.no_grad():
         _model(cand, seed, shape)(image, tabular)
-    torch.testing.assert_close(image, image_before, rtol=0, atol=0,
+    assert_close(image, image_before, rtol=0, atol=0,
                                msg=lambda m: f"the image passed in was modified: {m}")
-    torch.testing.assert_close(tabular, tabular_before, rtol=0, atol=0,
+    assert_close(tabular, tabular_before, rtol=0, atol=0,
                                msg=lambda m: f"the tabular features passed in were modified: {m}")
 
 
