@@ -67,19 +67,26 @@ class Verdict:
         }
 
 
+_warmed: set[str] = set()
+
+
 def warm_up(scenario_ids: Iterable[str]) -> None:
     """Import everything the children need, once, in this (parent) process."""
+    wanted = set(scenario_ids) - _warmed
+    if not wanted:
+        return
     import torch  # noqa: F401
     import torch._dynamo  # noqa: F401
 
     from bughunt import catalog, placement  # noqa: F401
 
-    for scenario_id in scenario_ids:
+    for scenario_id in sorted(wanted):
         found = catalog.scenario(scenario_id)
         importlib.import_module(found.checks_module)
         importlib.import_module(found.reference_module)
     _warm_hypothesis()
     gc.freeze()  # children inherit a frozen heap: their collections skip it, pages stay shared
+    _warmed.update(wanted)
 
 
 def _warm_hypothesis() -> None:

@@ -98,11 +98,13 @@ class _Session:
         self.out.print(KEYS)
 
     def check(self) -> None:
-        from bughunt import grading, render
+        from bughunt import grading, render, sandbox
         from bughunt.progress import Progress
 
         self._header()
         self.out.print("[dim]checking…[/dim]")
+        # Import torch and the checks once in this process: every later save forks warm.
+        sandbox.warm_up([self.folder.scenario.id])
         try:
             source = self.folder.file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:

@@ -188,3 +188,44 @@ def test_pytest_in_a_variant_folder_runs_the_checks(tmp_path):
     passing = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(folder)],
                              capture_output=True, text=True, cwd=folder)
     assert passing.returncode == 0, passing.stdout
+
+
+def test_challenge_stub_then_a_different_correct_implementation_passes_submit(tmp_path):
+    served = as_json(run("challenge", ONE_EPOCH.id, "--workspace", tmp_path, "--json"))
+    stub = run("submit", "--workspace", tmp_path, "--json")
+    assert stub.exit_code == 1
+    assert {c["message"] for c in as_json(stub)["checks"]} == {"not implemented yet"}
+    alternative = Path(__file__).parents[1] / "alternatives" / "l03_training" / "one_epoch.py"
+    Path(served["file"]).write_text(alternative.read_text())
+    assert run("submit", "--workspace", tmp_path).exit_code == 0
+    listing = as_json(run("challenges", "--workspace", tmp_path, "--json"))["challenges"]
+    assert {c["scenario"]: c["status"] for c in listing}[ONE_EPOCH.id] == "solved"
+
+
+def test_challenge_reopens_an_unsolved_stub_instead_of_replacing_it(tmp_path):
+    first = as_json(run("challenge", ONE_EPOCH.id, "--workspace", tmp_path, "--json"))
+    Path(first["file"]).write_text("# half done\n")
+    again = as_json(run("challenge", ONE_EPOCH.id, "--workspace", tmp_path, "--json"))
+    assert again["reopened"] and again["file"] == first["file"]
+    assert Path(first["file"]).read_text() == "# half done\n"
+    fresh = as_json(run("challenge", ONE_EPOCH.id, "--fresh", "--workspace", tmp_path, "--json"))
+    assert fresh["file"] != first["file"]
+
+
+def test_reveal_of_a_challenge_shows_the_reference(tmp_path):
+    run("challenge", ONE_EPOCH.id, "--workspace", tmp_path, "--json")
+    run("submit", "--workspace", tmp_path)
+    revealed = as_json(run("reveal", "--workspace", tmp_path, "--json"))
+    assert revealed["kind"] == "challenge" and revealed["answer"] == ONE_EPOCH.reference_path.read_text()
+
+
+def test_next_follows_the_track_order(tmp_path):
+    first = as_json(run("next", "--workspace", tmp_path, "--json"))
+    track_first = next(s for n in catalog.TRACK_ORDER for s in catalog.scenarios_of(catalog.level(n)))
+    assert (first["kind"], first["scenario"]) == ("challenge", track_first.id)
+    Path(first["file"]).write_text(track_first.reference_path.read_text())
+    assert run("submit", "--workspace", tmp_path).exit_code == 0
+    second = as_json(run("next", "--workspace", tmp_path, "--json"))
+    assert (second["kind"], second["scenario"]) == ("bug", track_first.id)
+    track = as_json(run("progress", "--workspace", tmp_path, "--json"))["track"]
+    assert track[0]["challenges_solved"] == 1
