@@ -58,15 +58,20 @@ class Mutator(cst.CSTTransformer):
         self.found: list[Site] = []
         self.applied = False
         self._demo_depth = 0
+        self._inserted_passes: set[int] = set()
 
     def visit_If(self, node: cst.If) -> bool:
         if m.matches(node, _MAIN_GUARD):
             self._demo_depth += 1
         return True
 
-    def leave_If(self, original_node: cst.If, updated_node: cst.If) -> cst.BaseStatement:
+    def leave_If(self, original_node: cst.If, updated_node: cst.If):
         if m.matches(original_node, _MAIN_GUARD):
             self._demo_depth -= 1
+        # An `if` left holding only our `pass` would point straight at the deletion: it goes too.
+        body = updated_node.body.body if isinstance(updated_node.body, cst.IndentedBlock) else ()
+        if updated_node.orelse is None and len(body) == 1 and id(body[0]) in self._inserted_passes:
+            return cst.RemoveFromParent()
         return updated_node
 
     def offer(self, original: cst.CSTNode, updated: cst.CSTNode,
@@ -84,11 +89,14 @@ class Mutator(cst.CSTTransformer):
             return rewrite()
         return updated
 
-    # An emptied block gets a `pass` so that a deleted statement leaves valid Python.
+    # An emptied block gets a `pass` so that a deleted statement leaves valid Python
+    # (and an `if` reduced to that `pass` is removed whole, in leave_If).
     def leave_IndentedBlock(self, original_node: cst.IndentedBlock,
                             updated_node: cst.IndentedBlock) -> cst.IndentedBlock:
         if not updated_node.body:
-            return updated_node.with_changes(body=[cst.SimpleStatementLine([cst.Pass()])])
+            filler = cst.SimpleStatementLine([cst.Pass()])
+            self._inserted_passes.add(id(filler))
+            return updated_node.with_changes(body=[filler])
         return updated_node
 
 

@@ -30,7 +30,12 @@ def names_a_count(node: cst.CSTNode) -> bool:
 
 
 def _keep_parentheses(outer: cst.BaseExpression, inner: cst.BaseExpression) -> cst.BaseExpression:
-    """`inner` standing where `outer` stood, wearing `outer`'s parentheses too."""
+    """`inner` standing where `outer` stood, wearing `outer`'s parentheses where it needs them.
+
+    A name, attribute, call or subscript binds tighter than anything around it, and a
+    leftover `(loss).backward()` would point straight at the deletion."""
+    if isinstance(inner, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)):
+        return inner
     return inner.with_changes(lpar=[*outer.lpar, *inner.lpar], rpar=[*inner.rpar, *outer.rpar])
 
 

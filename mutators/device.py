@@ -20,6 +20,22 @@ def _root_name(expr: cst.BaseExpression) -> str | None:
     return expr.value if isinstance(expr, cst.Name) else None
 
 
+def _self_move(line: cst.SimpleStatementLine) -> cst.Call | None:
+    """The `.to(device)` call of a line `x = x.to(device)`, else None."""
+    if len(line.body) != 1 or not isinstance(line.body[0], cst.Assign) or len(line.body[0].targets) != 1:
+        return None
+    assign = line.body[0]
+    call = assign.value
+    if not m.matches(call, _TO_CALL) or len(call.args) != 1:
+        return None
+    argument = call.args[0]
+    if not (argument.keyword is not None and argument.keyword.value == "device"
+            or argument.keyword is None and _names_a_device(argument.value)):
+        return None
+    code = cst.Module([]).code_for_node
+    return call if code(assign.targets[0].target) == code(call.func.value) else None
+
+
 class Device(Mutator):
     ID = "device"
     TITLE = "Device mismatch"
@@ -37,8 +53,28 @@ class Device(Mutator):
         "(torch.zeros_like, x.new_zeros)."
     )
 
+    def __init__(self, target=None) -> None:
+        super().__init__(target)
+        self._whole_statements: set[int] = set()  # ids of calls handled as a statement
+
+    # `x = x.to(device)` loses the whole line: `x = x` would point straight at the bug.
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> bool:
+        call = _self_move(node)
+        if call is not None:
+            self._whole_statements.add(id(call))
+        return True
+
+    def leave_SimpleStatementLine(self, original_node: cst.SimpleStatementLine,
+                                  updated_node: cst.SimpleStatementLine):
+        call = _self_move(original_node)
+        if call is None:
+            return updated_node
+        return self.offer(call.args[0], updated_node, cst.RemoveFromParent, "delete x = x.to(device)")
+
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         args = original_node.args
+        if id(original_node) in self._whole_statements:
+            return updated_node
         if m.matches(original_node, _TO_CALL):
             index = find_arg(args, 0, "device")
             if index is None:

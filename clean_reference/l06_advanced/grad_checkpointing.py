@@ -58,7 +58,7 @@ class CheckpointedMLP(nn.Module):
                 residual = checkpoint(block, h, use_reentrant=False)  # (B, H), only h kept
             else:
                 residual = block(h)  # (B, H), activations kept for backward
-            h = h + residual  # (B, H) a new tensor: h is still needed by backward
+            h = h + residual  # (B, H)
         return self.head(h)  # (B, out_features)
 
 

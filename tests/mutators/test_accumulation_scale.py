@@ -35,7 +35,7 @@ def test_step_condition_loses_its_plus_one():
 
 
 @pytest.mark.parametrize("before, after", [
-    ("2 * (loss / self.cfg.grad_accumulation)", "2 * (loss)"),
+    ("2 * (loss / self.cfg.grad_accumulation)", "2 * loss"),
     ("loss / num_steps", "loss"),
     ("(a + b) / group_size", "(a + b)"),
     ("loss / len(accum_batches) * w", "loss * w"),

@@ -85,3 +85,18 @@ def test_sites_are_stable_and_each_rewrite_removes_its_site():
         assert site.id not in ids(mutated)
     with pytest.raises(SiteNotFound):
         apply(Device, source, "device:5:0")
+
+
+def test_a_self_move_loses_its_whole_line():
+    before = dedent("""\
+        def step(x, y, device):
+            x = x.to(device)  # (B, F)
+            y = y.to(device=device)
+            return x, y
+    """)
+    assert ids(before) == ["device:2:13", "device:3:13"]
+    assert apply(Device, before, "device:2:13") == dedent("""\
+        def step(x, y, device):
+            y = y.to(device=device)
+            return x, y
+    """)
