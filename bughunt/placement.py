@@ -63,8 +63,7 @@ class HostTensor(torch.Tensor):
                 not all(isinstance(t, HostTensor) for t in tensors):
             raise RuntimeError(
                 "Expected all tensors to be on the same device, but found at least two devices, "
-                f"{_target.type if _target.type != 'cpu' else 'cuda'}:0 and cpu! "
-                "(a batch was used before being moved to the training device)"
+                f"{_target.type if _target.type != 'cpu' else 'cuda'}:0 and cpu!"
             )
         return super().__torch_function__(func, types, args, kwargs)
 
