@@ -229,3 +229,19 @@ def test_next_follows_the_track_order(tmp_path):
     assert (second["kind"], second["scenario"]) == ("bug", track_first.id)
     track = as_json(run("progress", "--workspace", tmp_path, "--json"))["track"]
     assert track[0]["challenges_solved"] == 1
+
+
+@pytest.mark.parametrize("source, words", [
+    ("def broken(:\n", "SyntaxError"),
+    ("while True:\n    pass\n", "did not finish within 3 s"),
+    ("import sys\nsys.exit(0)\n", "sys.exit(0)"),
+    ("import os\nos._exit(0)\n", "os._exit"),
+])
+def test_check_gives_a_misbehaving_candidate_a_clear_fail(source, words, tmp_path):
+    candidate = tmp_path / "candidate.py"
+    candidate.write_text(source)
+    result = run("check", ONE_EPOCH.id, candidate, "--json", "--timeout", "3")
+    assert result.exit_code == 1
+    document = as_json(result)
+    assert document["passed"] is False
+    assert words in document["checks"][0]["message"]
