@@ -68,6 +68,11 @@ class VariantFolder:
     def served(self) -> str:
         return (self.path / ".bughunt" / "served.py").read_text(encoding="utf-8")
 
+    @property
+    def workspace_root(self) -> Path:
+        """The workspace holding this folder (`<root>/variants/<this folder>`)."""
+        return self.path.parents[1]
+
     def backup(self) -> Path | None:
         """Copy the learner's current file aside; None when there is nothing to keep."""
         if not self.file.exists():
@@ -139,10 +144,18 @@ class Workspace:
             raise UsageError(f"the active variant folder {str(folder.path)!r} is gone; start one with `bughunt play LEVEL`")
         return folder
 
+    def current(self) -> VariantFolder:
+        """The variant folder the learner is standing in (or below), else the active one."""
+        here = Path.cwd()
+        for candidate in (here, *here.parents):
+            if (candidate / ".bughunt" / "manifest.json").is_file():
+                return VariantFolder(candidate)
+        return self.active()
+
     def locate(self, file: Path | None) -> tuple[VariantFolder, Path]:
-        """The variant a FILE argument belongs to (its folder), or the active one."""
+        """The variant a FILE argument belongs to (its folder), or the current one."""
         if file is None:
-            folder = self.active()
+            folder = self.current()
             return folder, folder.file
         file = Path(file)
         if not file.exists():

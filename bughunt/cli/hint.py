@@ -17,8 +17,8 @@ def hint(workspace: Path, as_json: bool) -> None:
     from bughunt.hints import next_hint
     from bughunt.workspace import Workspace
 
-    space = Workspace(workspace)
-    number, total, text = next_hint(space, space.active())
+    folder = Workspace(workspace).current()
+    number, total, text = next_hint(Workspace(folder.workspace_root), folder)
     if as_json:
         emit_json({"hint": number, "of": total, "text": text})
         return

@@ -16,7 +16,7 @@ def reset(workspace: Path, as_json: bool) -> None:
     """Restore the active variant's file as it was served (your version is backed up)."""
     from bughunt.workspace import Workspace
 
-    folder = Workspace(workspace).active()
+    folder = Workspace(workspace).current()
     kept = folder.reset()
     if as_json:
         emit_json({"file": str(folder.file), "backup": str(kept) if kept else None})

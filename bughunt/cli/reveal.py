@@ -20,9 +20,8 @@ def reveal(workspace: Path, as_json: bool) -> None:
     from bughunt.progress import Progress
     from bughunt.workspace import Workspace
 
-    space = Workspace(workspace)
-    folder = space.active()
-    progress = Progress(space.database)
+    folder = Workspace(workspace).current()
+    progress = Progress(Workspace(folder.workspace_root).database)
     try:
         attempts = progress.get(folder.name).attempts
     except KeyError:

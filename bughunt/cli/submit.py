@@ -27,14 +27,13 @@ def submit(file: Path | None, workspace: Path, as_json: bool, timeout: float) ->
     from bughunt.progress import Progress
     from bughunt.workspace import Workspace
 
-    space = Workspace(workspace)
-    folder, path = space.locate(file)
+    folder, path = Workspace(workspace).locate(file)
     source = grading.read_candidate(path)
     verdict = grading.grade_source(folder.scenario, source, str(path), timeout=timeout)
-    progress = Progress(space.database)
+    progress = Progress(Workspace(folder.workspace_root).database)
     try:
         progress.get(folder.name)
-    except KeyError:  # a folder from `generate`, or a workspace whose database was removed
+    except KeyError:  # a workspace whose database was removed: start its record now
         progress.served(folder.name, folder.manifest, "")
     record = progress.attempt(folder.name, verdict.passed,
                               [o.name for o in verdict.outcomes if not o.passed])

@@ -56,8 +56,8 @@ def watch(workspace: Path, timeout: float, poll: bool) -> None:
     from bughunt.watching import FileWatcher
     from bughunt.workspace import Workspace
 
-    space = Workspace(workspace)
-    session = _Session(space, space.active(), timeout)
+    folder = Workspace(workspace).current()
+    session = _Session(Workspace(folder.workspace_root), folder, timeout)
     watcher = FileWatcher(session.folder.file, poll=poll or None).start()
     try:
         with _single_keys():

@@ -245,3 +245,13 @@ def test_check_gives_a_misbehaving_candidate_a_clear_fail(source, words, tmp_pat
     document = as_json(result)
     assert document["passed"] is False
     assert words in document["checks"][0]["message"]
+
+
+def test_inside_a_variant_folder_commands_act_on_it(tmp_path, monkeypatch):
+    played = as_json(run("play", ONE_EPOCH.id, "--bug", "zero-grad", "--seed", "0", "--workspace", tmp_path, "--json"))
+    monkeypatch.chdir(played["folder"])
+    monkeypatch.delenv("BUGHUNT_WORKSPACE", raising=False)
+    assert run("submit", "--json").exit_code == 1
+    assert as_json(run("hint", "--json"))["hint"] == 1
+    records = as_json(run("progress", "--workspace", tmp_path, "--json"))["records"]
+    assert records[0]["attempts"] == 1 and records[0]["hints"] == 1
