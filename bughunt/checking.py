@@ -7,8 +7,9 @@ A scenario's checks module lists its checks in `CHECKS`, each made with `@check`
     def same_loss(cand, ref, batch_size): ...
 
 `cand` and `ref` are the loaded modules. The symptom is what a user of the code would
-notice when the check fails — never where the bug is. Hypothesis settings come from the
-runner (derandomized, no database, a seed per run), so a check never sets its own.
+notice when the check fails — never where the bug is. `@check` applies the Hypothesis
+settings (derandomized, no database, no shrinking) and the runner picks the seed, so a
+check never sets its own.
 """
 
 from __future__ import annotations
@@ -30,9 +31,6 @@ class Check:
     symptom: str  # what goes wrong, as a user of the code sees it
     test: Callable[..., None]  # test(cand, ref): raises when the candidate misbehaves
     max_examples: int = DEFAULT_EXAMPLES
-
-    def __call__(self, cand, ref) -> None:
-        self.test(cand, ref)
 
 
 # Every check runs derandomized, with no example database (nothing is written beside the

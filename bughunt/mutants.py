@@ -24,10 +24,6 @@ class Mutant:
         return f"{self.scenario.id}@{self.site.id}"
 
     @property
-    def mutator(self) -> type[Mutator]:
-        return mutators.by_id(self.site.mutator)
-
-    @property
     def equivalent_reason(self) -> str | None:
         return self.scenario.equivalent_reason(self.site.id)
 
