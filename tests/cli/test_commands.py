@@ -78,22 +78,23 @@ def test_check_a_missing_file_is_a_usage_error(tmp_path):
     assert result.exit_code == 2 and "no such file" in result.stderr
 
 
-def test_check_json_on_the_reference_passes():
-    result = run("check", ONE_EPOCH.id, ONE_EPOCH.reference_path, "--json")
+@pytest.mark.parametrize("scenario", catalog.all_scenarios(), ids=lambda s: s.id)
+def test_check_json_on_each_reference_passes(scenario):
+    result = run("check", scenario.id, scenario.reference_path, "--json")
     assert result.exit_code == 0
     assert as_json(result)["passed"] is True
 
 
 def test_generate_writes_distinct_killed_variants_reproducibly(tmp_path):
-    first = run("generate", "level3", "--count", "4", "--seed", "7", "--out", tmp_path / "a", "--json")
-    second = run("generate", "level3", "--count", "4", "--seed", "7", "--out", tmp_path / "b", "--json")
+    first = run("generate", "level3", "--count", "10", "--seed", "7", "--out", tmp_path / "a", "--json")
+    second = run("generate", "level3", "--count", "10", "--seed", "7", "--out", tmp_path / "b", "--json")
     assert first.exit_code == second.exit_code == 0
     manifests = as_json(first)["variants"]
-    assert len(manifests) == 4
+    assert len(manifests) == 10
     keys = ("variant", "scenario", "bug_class", "site", "seed", "file", "symptom")
     assert all(all(m[k] not in (None, "") for k in keys) for m in manifests)
     sources = [Path(m["file"]).read_text() for m in manifests]
-    assert len(set(sources)) == 4
+    assert len(set(sources)) == 10
     assert [m["variant"] for m in manifests] == [m["variant"] for m in as_json(second)["variants"]]
     for m in manifests:
         assert run("check", m["scenario"], m["file"], "--json").exit_code == 1
