@@ -16,6 +16,7 @@ import gc
 import importlib
 import json
 import os
+import resource
 import select
 import signal
 import sys
@@ -29,6 +30,10 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")  # before torch is imported anywhe
 from bughunt.checking import Outcome  # noqa: E402
 
 DEFAULT_TIMEOUT = 20.0
+# Address space for a child on the CPU: torch loaded takes under 1 GiB, the checks' tensors
+# are tiny, and a runaway allocation becomes a MemoryError verdict instead of swapping the
+# machine. Not applied with CUDA, whose driver reserves far more address space than it uses.
+MEMORY_LIMIT = 4 * 2**30
 
 
 @dataclass(frozen=True)
@@ -230,6 +235,8 @@ def _child_main(job: Job, write_fd: int, output_fd: int) -> None:
         sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         faulthandler.disable()  # a crash is the candidate's verdict, not a dump on our terminal
+        if job.device == "cpu":
+            resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
         _report_checks(job, lambda event: os.write(write_fd, (json.dumps(event) + "\n").encode()))
         sys.stdout.flush()
         sys.stderr.flush()

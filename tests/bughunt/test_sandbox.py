@@ -26,6 +26,7 @@ def test_the_reference_passes_every_check():
     ("raise RuntimeError('boom at import')\n", "fail", "boom at import"),
     ("import os\nos._exit(0)\n", "crash", "os._exit"),
     ("import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)\n", "crash", "signal"),
+    ("import torch\nhuge = torch.empty(6 * 2**30, dtype=torch.uint8)\n", "fail", "allocate"),
 ])
 def test_misbehaving_modules_get_a_clear_verdict(source, status, words):
     verdict = verdict_for(source)
