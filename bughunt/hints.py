@@ -6,6 +6,7 @@ import ast
 
 import mutators
 from bughunt.catalog import Scenario
+from bughunt.progress import Progress
 from mutators import parse_site
 
 
@@ -44,18 +45,12 @@ def _enclosing_definition(source: str, line: int) -> str | None:
     return ".".join(best) or None
 
 
-def next_hint(space, folder) -> tuple[int, int, str]:
+def next_hint(folder) -> tuple[int, int, str]:
     """Count and return the folder's next hint as (number, of, text); past the last, a pointer
     to `reveal` that costs nothing."""
-    from bughunt.progress import Progress
-
     ladder = hint_ladder(folder.scenario, folder.manifest, folder.served)
-    progress = Progress(space.database)
-    try:
-        used = progress.get(folder.name).hints
-    except KeyError:  # a folder the database never saw (from `generate`, or a removed database)
-        progress.served(folder.name, folder.manifest, "")
-        used = 0
+    progress = Progress(folder.workspace.database)
+    used = progress.ensure(folder.name, folder.manifest).hints
     if used >= len(ladder):
         return used, len(ladder), "No more hints: `bughunt reveal` shows the answer (and scores 0)."
     number = progress.hint(folder.name)

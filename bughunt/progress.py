@@ -96,11 +96,23 @@ class Progress:
         with closing(self._connect()) as db, db:
             db.execute("UPDATE variants SET revealed = 1 WHERE folder = ?", (folder,))
 
+    def ensure(self, folder: str, manifest: dict) -> Record:
+        """The folder's record, started now if the database never saw it (it was removed)."""
+        with closing(self._connect()) as db, db:
+            try:
+                return self._get(db, folder)
+            except KeyError:
+                pass
+        self.served(folder, manifest, "")
+        return self.get(folder)
+
     def get(self, folder: str) -> Record:
         with closing(self._connect()) as db:
             return self._get(db, folder)
 
     def records(self) -> list[Record]:
+        if not self.path.exists():  # nothing played yet: do not create a workspace for it
+            return []
         with closing(self._connect()) as db:
             rows = db.execute(f"SELECT {_COLUMNS} FROM variants ORDER BY served_at").fetchall()
         return [Record(*row) for row in rows]

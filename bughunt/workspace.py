@@ -69,9 +69,9 @@ class VariantFolder:
         return (self.path / ".bughunt" / "served.py").read_text(encoding="utf-8")
 
     @property
-    def workspace_root(self) -> Path:
+    def workspace(self) -> Workspace:
         """The workspace holding this folder (`<root>/variants/<this folder>`)."""
-        return self.path.parents[1]
+        return Workspace(self.path.parents[1])
 
     def backup(self) -> Path | None:
         """Copy the learner's current file aside; None when there is nothing to keep."""

@@ -18,7 +18,7 @@ def challenges(workspace: Path, as_json: bool) -> None:
     from bughunt.progress import Progress
     from bughunt.workspace import Workspace
 
-    records = Progress(Workspace(workspace).database).records() if Path(workspace).is_dir() else []
+    records = Progress(Workspace(workspace).database).records()
     rows = []
     for number in catalog.TRACK_ORDER:
         for scenario in catalog.scenarios_of(catalog.level(number)):

@@ -17,8 +17,7 @@ def hint(workspace: Path, as_json: bool) -> None:
     from bughunt.hints import next_hint
     from bughunt.workspace import Workspace
 
-    folder = Workspace(workspace).current()
-    number, total, text = next_hint(Workspace(folder.workspace_root), folder)
+    number, total, text = next_hint(Workspace(workspace).current())
     if as_json:
         emit_json({"hint": number, "of": total, "text": text})
         return

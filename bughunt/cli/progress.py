@@ -17,7 +17,7 @@ def progress(workspace: Path, as_json: bool) -> None:
     from bughunt.progress import Progress
     from bughunt.workspace import Workspace
 
-    records = Progress(Workspace(workspace).database).records() if Path(workspace).is_dir() else []
+    records = Progress(Workspace(workspace).database).records()
     track = _track(records)
     if as_json:
         emit_json({"track": track,

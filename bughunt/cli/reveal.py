@@ -21,12 +21,8 @@ def reveal(workspace: Path, as_json: bool) -> None:
     from bughunt.workspace import Workspace
 
     folder = Workspace(workspace).current()
-    progress = Progress(Workspace(folder.workspace_root).database)
-    try:
-        attempts = progress.get(folder.name).attempts
-    except KeyError:
-        attempts = 0
-    if attempts == 0:
+    progress = Progress(folder.workspace.database)
+    if progress.ensure(folder.name, folder.manifest).attempts == 0:
         raise UsageError("submit at least one attempt before revealing the answer (`bughunt submit`)")
     progress.reveal(folder.name)
     reference = folder.scenario.reference_path.read_text(encoding="utf-8")

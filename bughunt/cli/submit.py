@@ -30,11 +30,8 @@ def submit(file: Path | None, workspace: Path, as_json: bool, timeout: float) ->
     folder, path = Workspace(workspace).locate(file)
     source = grading.read_candidate(path)
     verdict = grading.grade_source(folder.scenario, source, str(path), timeout=timeout)
-    progress = Progress(Workspace(folder.workspace_root).database)
-    try:
-        progress.get(folder.name)
-    except KeyError:  # a workspace whose database was removed: start its record now
-        progress.served(folder.name, folder.manifest, "")
+    progress = Progress(folder.workspace.database)
+    progress.ensure(folder.name, folder.manifest)
     record = progress.attempt(folder.name, verdict.passed,
                               [o.name for o in verdict.outcomes if not o.passed])
     if as_json:

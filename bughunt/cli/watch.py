@@ -57,7 +57,7 @@ def watch(workspace: Path, timeout: float, poll: bool) -> None:
     from bughunt.workspace import Workspace
 
     folder = Workspace(workspace).current()
-    session = _Session(Workspace(folder.workspace_root), folder, timeout)
+    session = _Session(folder.workspace, folder, timeout)
     watcher = FileWatcher(session.folder.file, poll=poll or None).start()
     try:
         with _single_keys():
@@ -113,11 +113,11 @@ class _Session:
             return
         verdict = grading.grade_source(self.folder.scenario, source, str(self.folder.file), timeout=self.timeout)
         progress = Progress(self.space.database)
-        with contextlib.suppress(KeyError):
-            record = progress.attempt(self.folder.name, verdict.passed,
-                                      [o.name for o in verdict.outcomes if not o.passed])
-            if verdict.passed:
-                self.note = f"[bold green]Solved![/bold green] score {record.score}. Press n for the next one."
+        progress.ensure(self.folder.name, self.folder.manifest)
+        record = progress.attempt(self.folder.name, verdict.passed,
+                                  [o.name for o in verdict.outcomes if not o.passed])
+        if verdict.passed:
+            self.note = f"[bold green]Solved![/bold green] score {record.score}. Press n for the next one."
         self._header()
         self.out.print(render.verdict(verdict, self.folder.scenario.id))
         if self.note:
@@ -129,7 +129,7 @@ class _Session:
         from bughunt.cli.hint import hint_panel
         from bughunt.hints import next_hint
 
-        self.out.print(hint_panel(*next_hint(self.space, self.folder)))
+        self.out.print(hint_panel(*next_hint(self.folder)))
 
     def reset(self) -> None:
         self.out.print("Reset the file to how it was served? Your version is kept as a backup. [y/N] ", end="")
