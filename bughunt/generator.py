@@ -25,6 +25,7 @@ class Variant:
     site: Site
     seed: int
     source: str
+    digest: str  # sha256 of the source: what progress remembers as "already served"
     symptom: str  # the first failing check, as a user of the code would report it
     check: str  # that check's name
 
@@ -95,14 +96,14 @@ def generate(scenarios: tuple[Scenario, ...], count: int, seed: int, *, bug: str
             digest = source_hash(mutant.source)
             if digest not in seen:
                 seen.add(digest)
-                batch.append(mutant)
+                batch.append((mutant, digest))
         jobs = [sandbox.Job(m.scenario.id, m.source, m.scenario.file_name, stop_at_first_failure=True)
-                for m in batch]
+                for m, _ in batch]
         verdicts = dict(sandbox.run_many(jobs, timeout=timeout, workers=workers))
-        for index, mutant in enumerate(batch):
+        for index, (mutant, digest) in enumerate(batch):
             failure = verdicts[index].first_failure
             if failure is not None and len(chosen) < count:
-                variant_id = f"{mutant.scenario.module_name}-{source_hash(mutant.source)[:6]}"
-                chosen.append(Variant(variant_id, mutant.scenario, mutant.site, seed, mutant.source,
-                                      symptom_of(failure), failure.name))
+                chosen.append(Variant(f"{mutant.scenario.module_name}-{digest[:6]}", mutant.scenario,
+                                      mutant.site, seed, mutant.source, digest, symptom_of(failure),
+                                      failure.name))
     return chosen

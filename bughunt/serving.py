@@ -26,7 +26,7 @@ def serve_bug(space: Workspace, scenarios: tuple[Scenario, ...], seed: int,
     manifest = {**variant.manifest(variant.scenario.file_name), "kind": "bug"}
     folder = space.create(variant.id, variant.scenario, variant.source, manifest,
                           brief_markdown(variant.scenario, symptom=variant.symptom))
-    progress.served(folder.name, manifest, generator.source_hash(variant.source))
+    progress.served(folder.name, manifest, variant.digest)
     return folder, variant
 
 
