@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,12 +80,13 @@ class VariantFolder:
             return None
         backups = self.path / ".bughunt" / "backups"
         backups.mkdir(parents=True, exist_ok=True)
-        target = backups / f"{time.strftime('%Y%m%d-%H%M%S')}-{self.file.name}"
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        target = backups / f"{stamp}-{self.file.name}"
         counter = 1
         while target.exists():
-            target = backups / f"{time.strftime('%Y%m%d-%H%M%S')}-{counter}-{self.file.name}"
+            target = backups / f"{stamp}-{counter}-{self.file.name}"
             counter += 1
-        target.write_text(self.file.read_text(encoding="utf-8"), encoding="utf-8")
+        shutil.copyfile(self.file, target)  # bytes as they are, whatever the learner saved
         return target
 
     def reset(self) -> Path | None:
