@@ -56,8 +56,7 @@ def analyze(scenarios: tuple[Scenario, ...], *, workers: int = 2, seed: int = 0,
     started = time.perf_counter()
     sandbox.warm_up(s.id for s in scenarios)
     every = [m for s in scenarios for m in mutants_module.mutants_of(s)]
-    jobs = [sandbox.Job(m.scenario.id, m.source, m.scenario.file_name, stop_at_first_failure=True, seed=seed)
-            for m in every]
+    jobs = [m.kill_job(seed) for m in every]
     rows: list[Row | None] = [None] * len(every)
     for index, verdict in sandbox.run_many(jobs, timeout=timeout, workers=workers):
         rows[index] = _row(every[index], verdict)

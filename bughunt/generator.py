@@ -97,8 +97,7 @@ def generate(scenarios: tuple[Scenario, ...], count: int, seed: int, *, bug: str
             if digest not in seen:
                 seen.add(digest)
                 batch.append((mutant, digest))
-        jobs = [sandbox.Job(m.scenario.id, m.source, m.scenario.file_name, stop_at_first_failure=True)
-                for m, _ in batch]
+        jobs = [m.kill_job() for m, _ in batch]
         verdicts = dict(sandbox.run_many(jobs, timeout=timeout, workers=workers))
         for index, (mutant, digest) in enumerate(batch):
             failure = verdicts[index].first_failure
