@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import sys
@@ -33,3 +34,9 @@ def console():
 
 def exit_with(passed: bool) -> None:
     sys.exit(0 if passed else 1)
+
+
+def unified(before: str, after: str, before_name: str, after_name: str) -> str:
+    """A unified diff of two sources, for `submit` and `reveal`."""
+    return "".join(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
+                                        before_name, after_name))

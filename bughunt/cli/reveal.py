@@ -15,7 +15,7 @@ from bughunt.cli._shared import console, emit_json, json_option, workspace_optio
 def reveal(workspace: Path, as_json: bool) -> None:
     """Show the fix (or the reference, for a challenge) and the lesson. Scores the variant 0."""
     import mutators
-    from bughunt.cli.submit import unified
+    from bughunt.cli._shared import unified
     from bughunt.errors import UsageError
     from bughunt.progress import Progress
     from bughunt.workspace import Workspace

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 
 import click
 
-from bughunt.cli._shared import console, emit_json, exit_with, json_option, workspace_option
-
-
-def unified(before: str, after: str, before_name: str, after_name: str) -> str:
-    return "".join(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
-                                        before_name, after_name))
+from bughunt.cli._shared import console, emit_json, exit_with, json_option, unified, workspace_option
 
 
 @click.command()
