@@ -58,17 +58,23 @@ def serve_challenge(space: Workspace, scenario: Scenario, fresh: bool = False) -
 
 def pick_challenge(space: Workspace, scenarios: tuple[Scenario, ...]) -> Scenario:
     """The first of `scenarios` whose challenge is not solved yet (else the first)."""
-    done = solved_scenarios(space, "challenge")
+    done = solved_scenarios(space)["challenge"]
     return next((s for s in scenarios if s.id not in done), scenarios[0])
 
 
-def solved_scenarios(space: Workspace, kind: str) -> set[str]:
-    return {r.scenario for r in Progress(space.database).records() if r.solved and r.kind == kind}
+def solved_scenarios(space: Workspace) -> dict[str, set[str]]:
+    """Per kind ("challenge", "bug"), the scenarios solved at least once."""
+    solved: dict[str, set[str]] = {"challenge": set(), "bug": set()}
+    for record in Progress(space.database).records():
+        if record.solved:
+            solved.setdefault(record.kind, set()).add(record.scenario)
+    return solved
 
 
 def next_step(space: Workspace) -> tuple[str, Scenario] | None:
     """The roadmap's next piece of work: each scenario's challenge, then one of its bugs."""
-    challenges, bugs = solved_scenarios(space, "challenge"), solved_scenarios(space, "bug")
+    solved = solved_scenarios(space)
+    challenges, bugs = solved["challenge"], solved["bug"]
     for number in catalog.TRACK_ORDER:
         for scenario in catalog.scenarios_of(catalog.level(number)):
             if scenario.id not in challenges:
