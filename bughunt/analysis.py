@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 
 from bughunt import mutants as mutants_module
-from bughunt import sandbox
+from bughunt.judge import grader
 from bughunt.catalog import Scenario
 
 # Row statuses; the last two mean the catalog needs work.
@@ -52,13 +52,12 @@ class Report:
 
 
 def analyze(scenarios: tuple[Scenario, ...], *, workers: int = 2, seed: int = 0,
-            timeout: float = sandbox.DEFAULT_TIMEOUT) -> Report:
+            timeout: float = grader.DEFAULT_TIMEOUT) -> Report:
     started = time.perf_counter()
-    sandbox.warm_up(s.id for s in scenarios)
     every = [m for s in scenarios for m in mutants_module.mutants_of(s)]
     jobs = [m.kill_job(seed) for m in every]
     rows: list[Row | None] = [None] * len(every)
-    for index, verdict in sandbox.run_many(jobs, timeout=timeout, workers=workers):
+    for index, verdict in grader.run_many(jobs, timeout=timeout, workers=workers):
         rows[index] = _row(every[index], verdict)
     report = Report([r for r in rows if r is not None])
     report.rows.extend(_missing_declarations(scenarios, every))
@@ -66,7 +65,7 @@ def analyze(scenarios: tuple[Scenario, ...], *, workers: int = 2, seed: int = 0,
     return report
 
 
-def _row(mutant: mutants_module.Mutant, verdict: sandbox.Verdict) -> Row:
+def _row(mutant: mutants_module.Mutant, verdict: grader.Verdict) -> Row:
     failure = verdict.first_failure
     reason = mutant.equivalent_reason or ""
     if failure is None:

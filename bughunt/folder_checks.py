@@ -1,7 +1,8 @@
 """The checks as pytest tests, for a learner who runs `pytest` in a variant folder.
 
-This runs the candidate in pytest's own process (no sandbox): `bughunt submit` is the
-isolated, time-limited way to grade the same file.
+This observes the candidate in pytest's own process, beside the reference (no isolation):
+it is the learner's own file on the learner's own machine. `bughunt submit` is the
+isolated, time-limited way to grade the same file, and the only one that records progress.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from bughunt import catalog, loading
-from bughunt.checking import Check, run_check
+from bughunt import catalog, wire
+from bughunt.judge.checking import Check, describe
+from bughunt.runner.loading import load_source
 
 
 def checks_for(scenario_id: str) -> tuple[Check, ...]:
@@ -22,12 +24,33 @@ def checks_for(scenario_id: str) -> tuple[Check, ...]:
 
 @cache
 def _candidate(path: Path):
-    return loading.load_source(path.read_text(encoding="utf-8"), str(path), f"candidate_{path.stem}")
+    return load_source(path.read_text(encoding="utf-8"), str(path), f"candidate_{path.stem}")
 
 
 def run(chk: Check, scenario_id: str, file: Path) -> None:
+    """One check as a pytest test: every example, candidate and reference observed here."""
+    from hypothesis import HealthCheck, Phase, example, given, settings
+
     reference = importlib.import_module(catalog.scenario(scenario_id).reference_module)
-    outcome = run_check(chk, _candidate(Path(file)), reference)
-    if not outcome.passed:
-        example = f"\nexample: {outcome.example}" if outcome.example else ""
-        pytest.fail(f"{outcome.symptom}\n{outcome.message}{example}", pytrace=False)
+    candidate = _candidate(Path(file))
+
+    def prop(**drawn) -> None:
+        copy = wire.encode(drawn)
+        try:
+            got = wire.decode(wire.encode(chk.observe(candidate, **wire.decode(copy))))
+        except Exception as error:  # noqa: BLE001 - the candidate's failure, worded for the learner
+            pytest.fail(f"{chk.symptom}\n{describe(error)}\nexample: {drawn}", pytrace=False)
+        expected = wire.decode(wire.encode(chk.observe(reference, **wire.decode(copy))))
+        try:
+            chk.compare(got, expected, **drawn)
+        except AssertionError as error:
+            pytest.fail(f"{chk.symptom}\n{describe(error)}\nexample: {drawn}", pytrace=False)
+
+    if not chk.given:
+        prop()
+        return
+    test = given(**chk.given)(prop)
+    for case in reversed(chk.examples):
+        test = example(**case)(test)
+    settings(max_examples=chk.max_examples, derandomize=True, database=None, deadline=None,
+             phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))(test)()

@@ -12,7 +12,8 @@ import hashlib
 import random
 from dataclasses import dataclass
 
-from bughunt import mutants, sandbox
+from bughunt import mutants
+from bughunt.judge import grader
 from bughunt.catalog import Scenario
 from bughunt.errors import UsageError
 from mutators import Site
@@ -77,19 +78,23 @@ def candidate_order(scenarios: tuple[Scenario, ...], seed: int, bug: str | None)
 
 def generate(scenarios: tuple[Scenario, ...], count: int, seed: int, *, bug: str | None = None,
              exclude: frozenset[str] = frozenset(), workers: int = 2,
-             timeout: float = sandbox.DEFAULT_TIMEOUT) -> list[Variant]:
+             timeout: float = grader.DEFAULT_TIMEOUT) -> list[Variant]:
     """Up to `count` distinct killed variants; `exclude` holds source hashes already served."""
     order = candidate_order(scenarios, seed, bug)
     if not order:
         names = ", ".join(s.id for s in scenarios)
         raise UsageError(f"no site for bug class {bug!r} in {names}" if bug else f"no bug sites in {names}")
-    sandbox.warm_up(s.id for s in scenarios)
+    with grader.Pool({s.id for s in scenarios}, workers=workers) as pool:
+        return _keep_killed(pool, order, count, exclude, seed, timeout)
+
+
+def _keep_killed(pool, order, count, exclude, seed, timeout) -> list[Variant]:
     chosen: list[Variant] = []
     seen = set(exclude)
     position = 0
     while len(chosen) < count and position < len(order):
         batch = []
-        while position < len(order) and len(batch) < max(workers, count - len(chosen)):
+        while position < len(order) and len(batch) < max(pool.workers, count - len(chosen)):
             scenario, site = order[position]
             position += 1
             mutant = mutants.make(scenario, site)
@@ -98,7 +103,7 @@ def generate(scenarios: tuple[Scenario, ...], count: int, seed: int, *, bug: str
                 seen.add(digest)
                 batch.append((mutant, digest))
         jobs = [m.kill_job() for m, _ in batch]
-        verdicts = dict(sandbox.run_many(jobs, timeout=timeout, workers=workers))
+        verdicts = dict(pool.grade_many(jobs, timeout=timeout))
         for index, (mutant, digest) in enumerate(batch):
             failure = verdicts[index].first_failure
             if failure is not None and len(chosen) < count:

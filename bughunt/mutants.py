@@ -8,7 +8,7 @@ from functools import cache
 import libcst as cst
 
 import mutators
-from bughunt import sandbox
+from bughunt.judge import grader
 from bughunt.catalog import Scenario
 from bughunt.errors import UsageError
 from mutators import Mutator, Site
@@ -24,9 +24,9 @@ class Mutant:
     def id(self) -> str:
         return f"{self.scenario.id}@{self.site.id}"
 
-    def kill_job(self, seed: int = 0) -> sandbox.Job:
+    def kill_job(self, seed: int = 0) -> grader.Job:
         """Run until the first failing check: enough to know whether the checks kill it."""
-        return sandbox.Job(self.scenario.id, self.source, self.scenario.file_name,
+        return grader.Job(self.scenario.id, self.source, self.scenario.file_name,
                            stop_at_first_failure=True, seed=seed)
 
     @property

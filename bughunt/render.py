@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Group
 from rich.markdown import Markdown
 from rich.panel import Panel
@@ -9,8 +11,9 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from bughunt.analysis import Report
-from bughunt.sandbox import Verdict
+if TYPE_CHECKING:  # libcst and the judge stay out of commands that only render
+    from bughunt.analysis import Report
+    from bughunt.judge.grader import Verdict
 
 _STYLE = {"pass": "green", "fail": "red", "not-implemented": "yellow", "timeout": "magenta",
           "crash": "magenta", "not-run": "dim"}

@@ -1,12 +1,13 @@
-"""Helpers the scenarios' checks share: tiny data, twin models, and comparisons.
+"""Helpers the scenarios' checks share: tiny data and models for observations, and the
+comparisons the judge makes on what comes back.
 
-Nothing here runs tensor work at import time: the sandbox imports checks in a parent
-process that forks, and a parent that has touched OpenMP can deadlock its children.
+Observation helpers (`classification_batches`, `classifier`, `parameters`, …) run on both
+sides; comparison helpers (`assert_same`, `assert_same_parameters`, …) run in the judge on
+decoded data. Nothing here runs tensor work at import time: the runner imports checks in a
+zygote that forks, and a forked OpenMP pool can deadlock its children.
 """
 
 from __future__ import annotations
-
-import copy
 
 import torch
 from hypothesis import strategies as st
@@ -40,9 +41,9 @@ def classifier(seed: int, features: int, classes: int, hidden: int = 8, dropout:
     return model.to(device())
 
 
-def twins(model: nn.Module) -> tuple[nn.Module, nn.Module]:
-    """Two independent, identical copies: one for the candidate, one for the reference."""
-    return copy.deepcopy(model), copy.deepcopy(model)
+def parameters(model: nn.Module) -> dict:
+    """The observation of a model's weights: name -> plain CPU tensor."""
+    return {name: plain(p) for name, p in model.named_parameters()}
 
 
 def arrive_dirty(model: nn.Module, seed: int) -> None:
@@ -85,14 +86,44 @@ def assert_close(got, expected, *, rtol: float, atol: float, msg=None) -> None:
          f"{got[tuple(wrong)].item():.6g} instead of {expected[tuple(wrong)].item():.6g}")
 
 
-def assert_same_parameters(candidate: nn.Module, reference: nn.Module, what: str = "the parameters") -> None:
-    for (name, got), (_, expected) in zip(candidate.named_parameters(), reference.named_parameters()):
-        assert_close(plain(got), plain(expected), rtol=1e-4, atol=1e-5,
-                                   msg=lambda m, name=name: f"{what} differ from a correct run at {name!r}: {m}")
+def assert_same(got, expected, what: str = "the result", *, rtol: float = 1e-5, atol: float = 1e-6) -> None:
+    """`got` has the structure of `expected` (types, keys, lengths), every tensor is close, and
+    every other value equal (floats within the tolerances)."""
+    if isinstance(expected, torch.Tensor):
+        assert_close(got, expected, rtol=rtol, atol=atol, msg=lambda m: f"{what}: {m}")
+    elif isinstance(expected, dict):
+        assert isinstance(got, dict), f"{what} should be a dict, got {type(got).__name__}"
+        assert list(got) == list(expected), f"{what} has keys {list(got)}, expected {list(expected)}"
+        for key in expected:
+            assert_same(got[key], expected[key], f"{what}[{key!r}]", rtol=rtol, atol=atol)
+    elif isinstance(expected, (list, tuple)):
+        assert isinstance(got, (list, tuple)), f"{what} should be a sequence, got {type(got).__name__}"
+        assert len(got) == len(expected), f"{what} has {len(got)} items, expected {len(expected)}"
+        for i, (a, b) in enumerate(zip(got, expected)):
+            assert_same(a, b, f"{what}[{i}]", rtol=rtol, atol=atol)
+    elif isinstance(expected, float) and not isinstance(got, bool) and isinstance(got, (int, float)):
+        assert abs(got - expected) <= atol + rtol * abs(expected) or got == expected, \
+            f"{what} is {got!r}, expected {expected!r}"
+    else:
+        assert type(got) is type(expected) and got == expected, f"{what} is {got!r}, expected {expected!r}"
+
+
+def assert_same_parameters(got: dict, expected: dict, what: str = "the parameters") -> None:
+    """Compare two `parameters(model)` observations."""
+    assert isinstance(got, dict) and list(got) == list(expected), \
+        f"{what}: the model's parameters are not the ones a correct run has"
+    for name in expected:
+        assert_close(got[name], expected[name], rtol=1e-4, atol=1e-5,
+                     msg=lambda m, name=name: f"{what} differ from a correct run at {name!r}: {m}")
+
+
+def loss_value(value):
+    """A returned loss as an observation: a float stays a float, anything else is named."""
+    return value if isinstance(value, float) else f"a {type(value).__name__}"
 
 
 def assert_same_loss(got, expected: float, what: str = "the returned loss") -> None:
-    assert isinstance(got, float), f"{what} should be a Python float, got {type(got).__name__}"
+    assert isinstance(got, float), f"{what} should be a Python float, got {got if isinstance(got, str) else type(got).__name__}"
     assert_close(torch.tensor(got), torch.tensor(expected), **LOSS_TOLERANCE,
                                msg=lambda m: f"{what} is {got!r}, a correct run gives {expected!r}")
 

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bughunt import catalog, sandbox
+from bughunt import catalog
+from bughunt.judge import grader as sandbox
 
 ROOT = Path(__file__).parent / "alternatives"
 WRONG = "wrong_"
@@ -41,7 +42,6 @@ def test_every_alternative_has_a_wrong_twin():
 
 @pytest.fixture(scope="session")
 def verdicts() -> dict[Path, sandbox.Verdict]:
-    sandbox.warm_up(sorted({_scenario_id(p) for p in FILES}))
     jobs = [sandbox.Job(_scenario_id(p), p.read_text(), str(p)) for p in FILES]
     return {FILES[i]: verdict for i, verdict in sandbox.run_many(jobs)}
 

@@ -14,7 +14,8 @@ import sys
 
 import pytest
 
-from bughunt import analysis, catalog, guides, mutants, sandbox
+from bughunt import analysis, catalog, guides, mutants
+from bughunt.judge import grader as sandbox
 from bughunt.challenge import function_bodies, make_stub
 
 SCENARIOS = catalog.all_scenarios()
@@ -24,7 +25,6 @@ CHECK_SEEDS = (0, 1)
 
 @pytest.fixture(scope="session")
 def reference_verdicts() -> dict[tuple[str, int], sandbox.Verdict]:
-    sandbox.warm_up(IDS)
     jobs = [(s, seed) for s in SCENARIOS for seed in CHECK_SEEDS]
     runs = sandbox.run_many([sandbox.Job(s.id, s.reference_path.read_text(), str(s.reference_path), seed=seed)
                              for s, seed in jobs])
@@ -38,7 +38,6 @@ def mutant_report() -> analysis.Report:
 
 @pytest.fixture(scope="session")
 def stub_verdicts() -> dict[str, sandbox.Verdict]:
-    sandbox.warm_up(IDS)
     runs = sandbox.run_many([sandbox.Job(s.id, make_stub(s.reference_path.read_text()), s.file_name)
                              for s in SCENARIOS])
     return {SCENARIOS[i].id: verdict for i, verdict in runs}

@@ -17,13 +17,14 @@ from bughunt.cli._shared import console, emit_json, exit_with, json_option, unif
               help="Seconds before your code counts as hung.")
 def submit(file: Path | None, workspace: Path, as_json: bool, timeout: float) -> None:
     """Run the checks on your file. Exit 0 when every check passes."""
-    from bughunt import grading
+    from bughunt.judge import grading
     from bughunt.progress import Progress
     from bughunt.workspace import Workspace
 
     folder, path = Workspace(workspace).locate(file)
     source = grading.read_candidate(path)
-    verdict = grading.grade_source(folder.scenario, source, str(path), timeout=timeout)
+    verdict = grading.grade_source(folder.scenario, source, str(path), timeout=timeout,
+                                   hidden=(folder.workspace.root,))
     progress = Progress(folder.workspace.database)
     progress.ensure(folder.name, folder.manifest)
     record = progress.attempt(folder.name, verdict.passed,

@@ -2,7 +2,8 @@
 
 Single keys while watching: h hint, n next piece of the track, r reset (asks first, keeps a
 backup), q quit. A file that does not parse, crashes or loops forever is just a verdict:
-the sandbox reports it and watching goes on.
+the judge reports it and watching goes on. A warm runner (torch and the checks already
+imported) stays up while watching, so a re-check costs only the checks themselves.
 """
 
 from __future__ import annotations
@@ -83,6 +84,8 @@ def watch(workspace: Path, timeout: float, poll: bool) -> None:
         pass
     finally:
         watcher.stop()
+        if session.pool is not None:
+            session.pool.close()
     console().print("Stopped watching.")
 
 
@@ -91,6 +94,7 @@ class _Session:
         self.space, self.folder, self.timeout = space, folder, timeout
         self.out = console()
         self.note = ""
+        self.pool = None  # warm runners for the scenario being watched
 
     def _header(self) -> None:
         self.out.clear()
@@ -98,20 +102,25 @@ class _Session:
         self.out.print(KEYS)
 
     def check(self) -> None:
-        from bughunt import grading, render, sandbox
+        from bughunt import render
+        from bughunt.judge import grader, grading
         from bughunt.progress import Progress
 
         self._header()
         self.out.print("[dim]checking…[/dim]")
-        # Import torch and the checks once in this process: every later save forks warm.
-        sandbox.warm_up([self.folder.scenario.id])
+        scenario_id = self.folder.scenario.id
+        if self.pool is None or self.pool.scenario_ids != [scenario_id]:
+            if self.pool is not None:
+                self.pool.close()
+            self.pool = grader.Pool([scenario_id], hidden=[self.space.root])
         try:
             source = self.folder.file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             self._header()
             self.out.print(f"[red]cannot read the file:[/red] {error}")
             return
-        verdict = grading.grade_source(self.folder.scenario, source, str(self.folder.file), timeout=self.timeout)
+        verdict = grading.grade_source(self.folder.scenario, source, str(self.folder.file),
+                                       timeout=self.timeout, pool=self.pool)
         progress = Progress(self.space.database)
         progress.ensure(self.folder.name, self.folder.manifest)
         record = progress.attempt(self.folder.name, verdict.passed,

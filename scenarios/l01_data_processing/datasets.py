@@ -4,7 +4,7 @@ import torch
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from bughunt.checking import check
+from bughunt.judge.checking import check
 
 seeds = st.integers(0, 2**16)
 LABEL_SOURCES = ("int64", "int32", "float32", "float64", "list")

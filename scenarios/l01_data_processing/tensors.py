@@ -4,7 +4,7 @@ import torch
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from bughunt.checking import check
+from bughunt.judge.checking import check
 from scenarios._support import assert_close
 from bughunt.placement import device, on_host, plain
 

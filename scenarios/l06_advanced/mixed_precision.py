@@ -11,7 +11,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from torch import nn
 
-from bughunt.checking import check
+from bughunt.judge.checking import check
 from bughunt.placement import device
 from scenarios._support import (arrive_dirty, assert_same_loss, assert_same_parameters,
                                 classification_batches, classifier, seeded, seeds, twins)

@@ -14,7 +14,7 @@ import torch
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from bughunt.checking import check
+from bughunt.judge.checking import check
 from scenarios._support import seeds
 
 CLASS_NAMES = ("b", "a10", "a2", "Zeta", "cat_1")  # created in drawn order, labelled by sort

@@ -4,7 +4,8 @@ import time
 
 import pytest
 
-from bughunt import catalog, sandbox
+from bughunt import catalog
+from bughunt.judge import grader as sandbox
 
 SCENARIO = catalog.scenario("l03_training.one_epoch")
 REFERENCE = SCENARIO.reference_path.read_text()

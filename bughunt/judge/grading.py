@@ -1,10 +1,11 @@
-"""Grading one file: resolve the scenario, read the file, run the checks in the sandbox."""
+"""Grading one file: resolve the scenario, read the file, have the judge grade it."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from bughunt import catalog, sandbox
+from bughunt import catalog
+from bughunt.judge import grader
 from bughunt.catalog import Scenario
 from bughunt.errors import UsageError
 
@@ -36,12 +37,17 @@ def require_device(device: str) -> None:
 
 
 def grade_source(scenario: Scenario, source: str, filename: str, *, device: str = "cpu", seed: int = 0,
-                 timeout: float = sandbox.DEFAULT_TIMEOUT) -> sandbox.Verdict:
+                 timeout: float = grader.DEFAULT_TIMEOUT, hidden: tuple[Path, ...] = (),
+                 pool: grader.Pool | None = None) -> grader.Verdict:
+    """Grade untrusted `source`: in a fresh runner, or in `pool`'s warm one (watch)."""
     require_device(device)
-    return sandbox.run(sandbox.Job(scenario.id, source, filename, device=device, seed=seed), timeout=timeout)
+    job = grader.Job(scenario.id, source, filename, device=device, seed=seed)
+    if pool is not None:
+        return pool.grade(job, timeout)
+    return grader.run(job, timeout=timeout, hidden=hidden)
 
 
-def grade_file(name: str, file: Path, **options) -> tuple[Scenario, sandbox.Verdict]:
+def grade_file(name: str, file: Path, **options) -> tuple[Scenario, grader.Verdict]:
     scenario = one_scenario(name)
     source = read_candidate(file)
     return scenario, grade_source(scenario, source, str(file), **options)

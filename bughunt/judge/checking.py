@@ -1,0 +1,93 @@
+"""Checks: an observation both sides make, and a comparison only the judge makes.
+
+A scenario's checks module lists its checks in `CHECKS`, each made with `@check`:
+
+    @check("after one epoch the weights are not what a correct loop gives",
+           given=dict(seed=seeds, sizes=batch_sizes), examples=[dict(seed=0, sizes=[4, 1])],
+           compare=same_parameters)
+    def same_updates(module, seed, sizes):
+        ...                       # train a fresh model with module.train_one_epoch
+        return parameters(model)  # plain data: tensors, numbers, strings, lists, dicts
+
+`observe(module, **example)` runs the candidate's module in the runner and the reference's
+module in the judge; it returns data only (see `bughunt.wire`). `compare(got, expected,
+**example)` runs in the judge and raises AssertionError, worded for the learner, when the
+candidate's observation is not what the reference's is. The symptom is what a user of the
+code would notice — never where the bug is. Examples are drawn by Hypothesis in the judge
+(derandomized, no database, no shrinking: the first failing example decides).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+DEFAULT_EXAMPLES = 12
+
+
+def _same(got: Any, expected: Any, **example: Any) -> None:
+    from scenarios._support import assert_same
+
+    assert_same(got, expected)
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    symptom: str  # what goes wrong, as a user of the code sees it
+    observe: Callable[..., Any]  # observe(module, **example) -> plain data; both sides
+    compare: Callable[..., None] = _same  # compare(got, expected, **example); judge only
+    given: Mapping[str, Any] = field(default_factory=dict)  # name -> Hypothesis strategy
+    examples: tuple[Mapping[str, Any], ...] = ()  # explicit edge cases, tried first
+    max_examples: int = DEFAULT_EXAMPLES
+
+
+def check(symptom: str, *, given: Mapping[str, Any] | None = None, examples=(),
+          compare: Callable[..., None] | None = None,
+          max_examples: int = DEFAULT_EXAMPLES) -> Callable[[Callable], Check]:
+    def wrap(observe: Callable) -> Check:
+        return Check(observe.__name__, symptom, observe, compare or _same, dict(given or {}),
+                     tuple(examples), max_examples)
+    return wrap
+
+
+@dataclass
+class Outcome:
+    """How one check went. `status`: pass, fail, not-implemented, timeout, crash or not-run."""
+
+    name: str
+    status: str
+    symptom: str = ""
+    message: str = ""  # what went wrong, one paragraph
+    example: str = ""  # the failing example's drawn values
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "pass"
+
+    def to_json(self) -> dict:
+        return {**asdict(self), "passed": self.passed}
+
+
+def describe(error: BaseException) -> str:
+    """One paragraph naming the exception, without a traceback (it would show the line)."""
+    if isinstance(error, SystemExit):
+        return f"the code called sys.exit({error.code!r})"
+    name = type(error).__name__
+    try:
+        text = str(error).strip()
+    except Exception:  # noqa: BLE001 - a hostile __str__ is just unreadable
+        text = ""
+    if isinstance(error, AssertionError):
+        return text or "an assertion failed"
+    if isinstance(error, SyntaxError):
+        return f"SyntaxError: {error.msg} (line {error.lineno})"
+    text = text if len(text) < 600 else text[:600] + " …"
+    return f"{name}: {text}" if text else name
+
+
+def show_example(example: Mapping[str, Any]) -> str:
+    """The drawn values, whole: `seed=0, shape={'batch': 1, 'height': 2}`."""
+    return ", ".join(f"{name}={value!r}" for name, value in example.items())

@@ -1,0 +1,333 @@
+"""The judge: grade candidate sources against a scenario's checks, with the candidate elsewhere.
+
+For every check, Hypothesis draws the examples here; each example goes to a runner process
+(`bughunt.runner`) that observes the candidate, while the reference's observation comes from
+`Reference` in this process; `compare` decides. This process never executes candidate code,
+so nothing the candidate does can change the reference, the comparison or the verdict.
+
+Every check gets an outcome. A runner that crashes, sends garbage or misses the check's
+deadline is killed with everything it started; that check fails, and a fresh runner takes
+the checks that remain. The runner's start-up and the candidate's import have a bound of
+their own (`START_TIMEOUT`), outside every check's deadline, so a busy machine does not
+fail correct code.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import queue
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # before torch is imported anywhere
+
+from bughunt import catalog  # noqa: E402
+from bughunt.judge.reference import cache_dir  # noqa: E402
+
+# Hypothesis keeps nothing beside the learner's file: its few caches go to ours.
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(cache_dir() / "hypothesis"))
+
+from bughunt.judge.checking import Check, Outcome, describe, show_example  # noqa: E402
+from bughunt.judge.reference import Reference  # noqa: E402
+from bughunt.runner import isolation  # noqa: E402
+from bughunt.runner.client import Runner, RunnerLost  # noqa: E402
+
+DEFAULT_TIMEOUT = 20.0  # seconds per check
+_MAX_RESTARTS = 3  # fresh runners for one candidate after crashes or time-outs
+IMPORTS = "imports"
+
+
+@dataclass(frozen=True)
+class Job:
+    scenario_id: str
+    source: str
+    filename: str  # shown in messages; the module's __file__
+    stop_at_first_failure: bool = False  # enough to decide whether a mutant is killed
+    device: str = "cpu"
+    seed: int = 0  # the Hypothesis seed for every check
+
+
+@dataclass
+class Verdict:
+    scenario_id: str
+    filename: str
+    outcomes: list[Outcome] = field(default_factory=list)
+    seconds: float = 0.0
+    output: str = ""  # the tail of what the candidate printed
+    isolation: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.outcomes) and all(o.passed for o in self.outcomes)
+
+    @property
+    def first_failure(self) -> Outcome | None:
+        return next((o for o in self.outcomes if o.status not in ("pass", "not-run")), None)
+
+    def to_json(self) -> dict:
+        return {
+            "scenario": self.scenario_id,
+            "file": self.filename,
+            "passed": self.passed,
+            "isolation": self.isolation,
+            "seconds": round(self.seconds, 3),
+            "checks": [o.to_json() for o in self.outcomes],
+        }
+
+
+class _Stop(BaseException):
+    """Ends a Hypothesis run at the first failing example, carrying the outcome (a
+    BaseException, so Hypothesis neither replays nor shrinks it)."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__(outcome.status)
+        self.outcome = outcome
+
+
+_checks_lock = threading.Lock()
+_references: dict[tuple[str, str], Reference] = {}
+
+
+def checks_of(scenario_id: str) -> tuple[Check, ...]:
+    return importlib.import_module(catalog.scenario(scenario_id).checks_module).CHECKS
+
+
+def reference_of(scenario_id: str, device: str) -> Reference:
+    with _checks_lock:
+        key = (scenario_id, device)
+        if key not in _references:
+            _references[key] = Reference(catalog.scenario(scenario_id), device)
+        return _references[key]
+
+
+def warm_up(scenario_ids: Iterable[str], device: str = "cpu") -> None:
+    """Import torch, the checks and the references here, once."""
+    import torch
+
+    from bughunt import placement
+
+    torch.set_num_threads(1)  # the reference computes as the runner does
+    placement.set_device(device)
+    for scenario_id in sorted(set(scenario_ids)):
+        checks_of(scenario_id)
+        reference_of(scenario_id, device)
+
+
+def hidden_paths(extra: Iterable[Path] = ()) -> list[Path]:
+    """What the runner must not see: the reference, the cache, the learner's workspace."""
+    import clean_reference
+
+    paths = [Path(p) for p in clean_reference.__path__] + [cache_dir()]
+    if os.environ.get("BUGHUNT_WORKSPACE"):
+        paths.append(Path(os.environ["BUGHUNT_WORKSPACE"]))
+    return paths + list(extra)
+
+
+class Pool:
+    """Runners for a set of scenarios, `workers` at a time. `fresh`: a new runner for every
+    candidate (hostile code: `check`, `submit`); otherwise warm runners are reused."""
+
+    def __init__(self, scenario_ids: Iterable[str], *, device: str = "cpu", workers: int = 1,
+                 fresh: bool = False, hidden: Iterable[Path] = ()) -> None:
+        self.scenario_ids = sorted(set(scenario_ids))
+        self.device = device
+        self.workers = max(1, workers)
+        self.fresh = fresh
+        self.hidden = hidden_paths(hidden)
+        self._idle: list[Runner] = []
+        self._lock = threading.Lock()
+
+    def _modules(self) -> list[str]:
+        return [catalog.scenario(s).checks_module for s in self.scenario_ids]
+
+    def _take(self) -> Runner:
+        with self._lock:
+            while self._idle:
+                runner = self._idle.pop()
+                if runner.alive:
+                    return runner
+        return Runner(self._modules(), self.device, self.hidden)
+
+    def _give_back(self, runner: Runner) -> None:
+        if self.fresh or not runner.alive:
+            runner.close()
+            return
+        with self._lock:
+            self._idle.append(runner)
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for runner in idle:
+            runner.close()
+
+    def __enter__(self) -> Pool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def grade(self, job: Job, timeout: float = DEFAULT_TIMEOUT) -> Verdict:
+        warm_up([job.scenario_id], job.device)
+        grading = _Grading(self, job, timeout)
+        try:
+            return grading.run()
+        finally:
+            reference_of(job.scenario_id, job.device).save()
+
+    def grade_many(self, jobs: list[Job], timeout: float = DEFAULT_TIMEOUT) -> Iterator[tuple[int, Verdict]]:
+        """Yield `(index, verdict)` for every job as it finishes, `workers` at a time."""
+        warm_up({j.scenario_id for j in jobs}, self.device)
+        todo: queue.Queue = queue.Queue()
+        for item in enumerate(jobs):
+            todo.put(item)
+        done: queue.Queue = queue.Queue()
+
+        def work() -> None:
+            while True:
+                try:
+                    index, job = todo.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    done.put((index, _Grading(self, job, timeout).run()))
+                except BaseException as error:  # noqa: BLE001 - handed to the caller's thread
+                    done.put((index, error))
+
+        threads = [threading.Thread(target=work, daemon=True) for _ in range(min(self.workers, len(jobs)))]
+        for thread in threads:
+            thread.start()
+        for _ in jobs:
+            index, result = done.get()
+            if isinstance(result, BaseException):
+                raise result
+            yield index, result
+        for thread in threads:
+            thread.join()
+        for scenario_id in {j.scenario_id for j in jobs}:
+            reference_of(scenario_id, self.device).save()
+
+
+class _Grading:
+    """One candidate through every check of its scenario."""
+
+    def __init__(self, pool: Pool, job: Job, timeout: float) -> None:
+        self.pool, self.job, self.timeout = pool, job, timeout
+        self.scenario = catalog.scenario(job.scenario_id)
+        self.checks = checks_of(job.scenario_id)
+        self.reference = reference_of(job.scenario_id, job.device)
+        self.runner: Runner | None = None
+        self.output: list[str] = []
+        self.restarts = 0
+
+    def run(self) -> Verdict:
+        started = time.monotonic()
+        outcomes: list[Outcome] = []
+        try:
+            problem = self._start()
+            if problem is not None:
+                outcomes.append(problem)
+            else:
+                for chk in self.checks:
+                    outcome = self._check(chk)
+                    outcomes.append(outcome)
+                    if self.job.stop_at_first_failure and not outcome.passed:
+                        break
+                    if self.runner is None or not self.runner.alive:
+                        if chk is self.checks[-1] or self.restarts >= _MAX_RESTARTS:
+                            break
+                        problem = self._start()
+                        if problem is not None:
+                            break
+        finally:
+            self._finish()
+        if not self.job.stop_at_first_failure:
+            reached = {o.name for o in outcomes}
+            outcomes += [Outcome(c.name, "not-run") for c in self.checks if c.name not in reached]
+        return Verdict(self.job.scenario_id, self.job.filename, outcomes, time.monotonic() - started,
+                       "\n".join(t for t in self.output if t)[-2000:], isolation.level())
+
+    def _start(self) -> Outcome | None:
+        """A runner with the candidate loaded; an outcome when that cannot be."""
+        if self.runner is not None:
+            self._finish()
+            self.restarts += 1
+        self.runner = self.pool._take()
+        try:
+            failure = self.runner.load(self.job.source, self.job.filename,
+                                       f"candidate_{self.scenario.module_name}", self.scenario.checks_module)
+        except RunnerLost as lost:
+            return Outcome(IMPORTS, lost.status, "the module fails as soon as it is imported", lost.message)
+        if failure is not None:
+            return Outcome(IMPORTS, "fail", "the module fails as soon as it is imported",
+                           f"the file could not be imported: {failure}")
+        return None
+
+    def _finish(self) -> None:
+        runner, self.runner = self.runner, None
+        if runner is None:
+            return
+        self.output.append(runner.output_tail())
+        try:
+            runner.end()
+        except RunnerLost:
+            pass
+        self.pool._give_back(runner)
+
+    def _check(self, chk: Check) -> Outcome:
+        from hypothesis import HealthCheck, Phase, example, given, seed, settings
+
+        started = time.monotonic()
+        deadline = started + self.timeout
+        runner = self.runner
+
+        def prop(**drawn) -> None:
+            shown = show_example(drawn)
+            try:
+                status, got = runner.observe(chk.name, drawn, deadline)
+            except RunnerLost as lost:
+                message = lost.message if lost.status != "timeout" else \
+                    f"did not finish within {self.timeout:g} s: an endless loop, or far too slow"
+                raise _Stop(Outcome(chk.name, lost.status, chk.symptom, message, shown)) from None
+            if status != "observation":
+                raise _Stop(Outcome(chk.name, "not-implemented" if status == "not-implemented" else "fail",
+                                    chk.symptom, got, shown))
+            expected = self.reference.observe(chk, drawn)
+            try:
+                chk.compare(got, expected, **drawn)
+            except Exception as error:  # noqa: BLE001 - a comparison that fails, however it fails
+                raise _Stop(Outcome(chk.name, "fail", chk.symptom, describe(error), shown)) from None
+
+        try:
+            if not chk.given:
+                prop()
+            else:
+                test = given(**chk.given)(prop)
+                for case in reversed(chk.examples):
+                    test = example(**case)(test)
+                test = settings(max_examples=chk.max_examples, derandomize=True, database=None,
+                                deadline=None, phases=[Phase.explicit, Phase.generate],
+                                suppress_health_check=list(HealthCheck), print_blob=False)(test)
+                seed(self.job.seed)(test)()
+        except _Stop as stop:
+            stop.outcome.seconds = time.monotonic() - started
+            return stop.outcome
+        return Outcome(chk.name, "pass", seconds=time.monotonic() - started)
+
+
+def run(job: Job, timeout: float = DEFAULT_TIMEOUT, hidden: Iterable[Path] = ()) -> Verdict:
+    """Grade one untrusted candidate in a fresh runner of its own."""
+    with Pool([job.scenario_id], device=job.device, fresh=True, hidden=hidden) as pool:
+        return pool.grade(job, timeout)
+
+
+def run_many(jobs: list[Job], timeout: float = DEFAULT_TIMEOUT, workers: int = 2) -> Iterator[tuple[int, Verdict]]:
+    """Grade many candidates of our own making (mutants) on warm, reused runners."""
+    if not jobs:
+        return
+    with Pool({j.scenario_id for j in jobs}, device=jobs[0].device, workers=workers) as pool:
+        yield from pool.grade_many(jobs, timeout)
