@@ -2,7 +2,9 @@
 
 from mutators._base import Mutator, Site, SiteNotFound, apply, parse_site, sites
 from mutators.accumulation_scale import AccumulationScale
+from mutators.alpha_bar_shape import AlphaBarShape
 from mutators.cat_dim import CatDim
+from mutators.checkpoint import Checkpoint
 from mutators.clip_order import ClipOrder
 from mutators.device import Device
 from mutators.eval_mode import EvalMode
@@ -11,7 +13,11 @@ from mutators.inplace import Inplace
 from mutators.labels_dtype import LabelsDtype
 from mutators.loss_input import LossInput
 from mutators.no_grad import NoGrad
+from mutators.output_activation import OutputActivation
+from mutators.scheduler_step import SchedulerStep
 from mutators.seed import Seed
+from mutators.stride import Stride
+from mutators.target_shape import TargetShape
 from mutators.zero_grad import ZeroGrad
 
 ALL_MUTATORS: tuple[type[Mutator], ...] = (
@@ -27,6 +33,12 @@ ALL_MUTATORS: tuple[type[Mutator], ...] = (
     AccumulationScale,
     LossInput,
     Seed,
+    OutputActivation,
+    TargetShape,
+    SchedulerStep,
+    Checkpoint,
+    Stride,
+    AlphaBarShape,
 )
 
 

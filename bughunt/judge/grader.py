@@ -109,7 +109,9 @@ def warm_up(scenario_ids: Iterable[str], device: str = "cpu") -> None:
     import torch
 
     from bughunt import placement
+    from bughunt import lazy_dynamo
 
+    lazy_dynamo.install()
     torch.set_num_threads(1)  # the reference computes as the runner does
     placement.set_device(device)
     for scenario_id in sorted(set(scenario_ids)):
@@ -282,13 +284,15 @@ class _Grading:
         from hypothesis import HealthCheck, Phase, example, given, seed, settings
 
         started = time.monotonic()
-        deadline = started + self.timeout
         runner = self.runner
+        budget = [self.timeout]  # only the runner's time counts: never the judge's own work
 
         def prop(**drawn) -> None:
             shown = show_example(drawn)
+            asked = time.monotonic()
             try:
-                status, got = runner.observe(chk.name, drawn, deadline)
+                status, got = runner.observe(chk.name, drawn, asked + budget[0])
+                budget[0] -= time.monotonic() - asked
             except RunnerLost as lost:
                 message = lost.message if lost.status != "timeout" else \
                     f"did not finish within {self.timeout:g} s: an endless loop, or far too slow"

@@ -29,7 +29,9 @@ def main(argv: list[str] | None = None) -> None:
     import torch
 
     from bughunt import placement, wire
+    from bughunt import lazy_dynamo
 
+    lazy_dynamo.install()
     torch.set_num_threads(1)
     placement.set_device(options.device)
     checks = {name: {c.name: c for c in importlib.import_module(name).CHECKS}

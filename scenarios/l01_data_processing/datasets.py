@@ -1,10 +1,11 @@
 """Checks for the dataset and its loader: item dtypes and values, batches, a reproducible order."""
 
 import torch
-from hypothesis import example, given
 from hypothesis import strategies as st
+from torch.utils.data import Dataset
 
 from bughunt.judge.checking import check
+from bughunt.placement import plain
 
 seeds = st.integers(0, 2**16)
 LABEL_SOURCES = ("int64", "int32", "float32", "float64", "list")
@@ -23,31 +24,45 @@ def _raw(seed: int, n: int, f: int, classes: int = 3) -> tuple[torch.Tensor, tor
     return features, labels
 
 
-def _indexed(module, n: int):
-    """A dataset whose sample i has features [i, -i] and label i: its order is visible."""
-    index = torch.arange(n)  # (N,)
-    return module.FeatureLabelDataset(torch.stack([index, -index], dim=1), index)
+class _Indexed(Dataset):
+    """Sample i has float32 features [i, -i] and the int64 label i: its order is visible."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        return torch.tensor([index, -index], dtype=torch.float32), torch.tensor(index)  # (2,), ()
+
+
+def _observed(value):
+    """A tensor as plain CPU data; anything else by its type's name."""
+    return plain(value) if isinstance(value, torch.Tensor) else f"a {type(value).__name__}"
 
 
 def _order(loader) -> list[int]:
     return [i for _, labels in loader for i in labels.tolist()]
 
 
-@check("dataset items do not come out as float32 features (F,) with an int64 class label ()")
-@given(seed=seeds, n=st.integers(1, 6), f=st.integers(1, 4),
-       features_from=st.sampled_from(FEATURE_SOURCES), labels_from=st.sampled_from(LABEL_SOURCES))
-@example(seed=0, n=4, f=3, features_from="float64", labels_from="float32")
-@example(seed=1, n=3, f=2, features_from="list", labels_from="list")
-@example(seed=2, n=1, f=1, features_from="float32", labels_from="int32")
-def items_are_typed(cand, ref, seed, n, f, features_from, labels_from):
-    features, labels = _raw(seed, n, f)
-    dataset = cand.FeatureLabelDataset(_source(features, features_from), _source(labels, labels_from))
-    expected = ref.FeatureLabelDataset(features, labels)
-    assert len(dataset) == n, f"len(dataset) is {len(dataset)} for {n} samples"
-    for i in range(n):
-        x, y = dataset[i]
-        want_x, want_y = expected[i]
-        given_as = f"(features given as {features_from}, labels as {labels_from})"
+def _orders(got, count: int) -> list:
+    """The observed label orders, checked to be `count` lists of ints."""
+    assert isinstance(got, list) and len(got) == count and \
+        all(isinstance(o, list) and all(type(i) in (int, float) for i in o) for o in got), \
+        "the loader's batches do not hold the labels as a tensor of class indices"
+    return got
+
+
+def _same_items(got, expected, seed, n, f, features_from, labels_from):
+    assert isinstance(got, dict) and isinstance(got.get("items"), list), "the dataset could not be read"
+    assert got.get("length") == n, f"len(dataset) is {got.get('length')} for {n} samples"
+    given_as = f"(features given as {features_from}, labels as {labels_from})"
+    assert len(got["items"]) == n, "the dataset could not be read item by item"
+    for i, (item, (want_x, want_y)) in enumerate(zip(got["items"], expected["items"])):
+        x, y = item if isinstance(item, (list, tuple)) and len(item) == 2 else (item, item)
+        for value, what in ((x, "features"), (y, "label")):
+            assert isinstance(value, torch.Tensor), f"item {i} has {what} that are {value}, not a tensor"
         assert x.dtype == torch.float32, f"item {i} has {x.dtype} features, expected float32 {given_as}"
         assert y.dtype == torch.int64, f"item {i} has a {y.dtype} label, expected int64 {given_as}"
         assert tuple(x.shape) == (f,), f"item {i} has features of shape {tuple(x.shape)}, expected {(f,)}"
@@ -56,41 +71,64 @@ def items_are_typed(cand, ref, seed, n, f, features_from, labels_from):
         assert torch.equal(y, want_y), f"item {i} has label {y.item()}, expected {want_y.item()}"
 
 
-@check("features and labels of different lengths are not refused with a ValueError naming both")
-@given(n_features=st.integers(2, 9), n_labels=st.integers(2, 9))
-@example(n_features=5, n_labels=3)
-@example(n_features=3, n_labels=8)
-def refuses_mismatch(cand, ref, n_features, n_labels):
+@check("dataset items do not come out as float32 features (F,) with an int64 class label ()",
+       given=dict(seed=seeds, n=st.integers(1, 6), f=st.integers(1, 4),
+                  features_from=st.sampled_from(FEATURE_SOURCES),
+                  labels_from=st.sampled_from(LABEL_SOURCES)),
+       examples=[dict(seed=0, n=4, f=3, features_from="float64", labels_from="float32"),
+                 dict(seed=1, n=3, f=2, features_from="list", labels_from="list"),
+                 dict(seed=2, n=1, f=1, features_from="float32", labels_from="int32")],
+       compare=_same_items)
+def items_are_typed(module, seed, n, f, features_from, labels_from):
+    features, labels = _raw(seed, n, f)
+    dataset = module.FeatureLabelDataset(_source(features, features_from), _source(labels, labels_from))
+    items = []
+    for i in range(n):
+        x, y = dataset[i]
+        items.append((_observed(x), _observed(y)))
+    return {"length": len(dataset), "items": items}
+
+
+def _refused(got, expected, n_features, n_labels):
+    if n_features == n_labels:
+        n_labels += 1
+    assert isinstance(got, dict), f"{n_features} feature rows and {n_labels} labels were accepted"
+    message = got.get("message")
+    for count, mentioned in zip((n_features, n_labels), got.get("mentions") or [False, False]):
+        assert mentioned is True, f"the ValueError {message!r} does not mention {count}"
+
+
+@check("features and labels of different lengths are not refused with a ValueError naming both",
+       given=dict(n_features=st.integers(2, 9), n_labels=st.integers(2, 9)),
+       examples=[dict(n_features=5, n_labels=3), dict(n_features=3, n_labels=8)],
+       compare=_refused)
+def refuses_mismatch(module, n_features, n_labels):
     if n_features == n_labels:
         n_labels += 1
     features, _ = _raw(0, n_features, 2)
     _, labels = _raw(1, n_labels, 2)
     try:
-        cand.FeatureLabelDataset(features, labels)
+        module.FeatureLabelDataset(features, labels)
     except ValueError as error:
         message = str(error)
-        for count in (n_features, n_labels):
-            assert str(count) in message, f"the ValueError {message!r} does not mention {count}"
-        return
-    raise AssertionError(f"{n_features} feature rows and {n_labels} labels were accepted")
+        return {"message": message[:300], "mentions": [str(count) in message for count in (n_features, n_labels)]}
+    return "accepted"
 
 
-@check("the loader does not give every sample exactly once per epoch, "
-       "in batches of batch_size with only the last one shorter")
-@given(n=st.integers(1, 9), batch_size=st.integers(1, 4), shuffle=st.booleans(),
-       seed=st.one_of(st.none(), seeds))
-@example(n=7, batch_size=3, shuffle=True, seed=5)
-@example(n=5, batch_size=1, shuffle=False, seed=None)
-@example(n=3, batch_size=4, shuffle=True, seed=None)
-def batches_cover_epoch(cand, ref, n, batch_size, shuffle, seed):
-    loader = cand.make_loader(_indexed(ref, n), batch_size, shuffle=shuffle, seed=seed)
-    for epoch in range(2):
+def _covers_epoch(got, expected, n, batch_size, shuffle, seed):
+    assert isinstance(got, list) and len(got) == 2, "the loader could not be iterated twice"
+    for epoch, batches in enumerate(got):
+        assert isinstance(batches, list), f"epoch {epoch} could not be read"
         sizes, order = [], []
-        for x, y in loader:
-            sizes.append(len(y))
-            order.extend(y.tolist())
+        for batch in batches:
+            x, y = batch if isinstance(batch, (list, tuple)) and len(batch) == 2 else (batch, batch)
+            assert isinstance(x, torch.Tensor) and isinstance(y, torch.Tensor), \
+                f"a batch holds {x} features and {y} labels, not tensors"
             assert x.dtype == torch.float32 and y.dtype == torch.int64, \
                 f"a batch holds {x.dtype} features and {y.dtype} labels"
+            assert y.dim() == 1, f"a batch has labels of shape {tuple(y.shape)}"
+            sizes.append(len(y))
+            order.extend(y.tolist())
             assert tuple(x.shape) == (len(y), 2), f"a batch has features of shape {tuple(x.shape)}"
             assert torch.equal(x[:, 0].long(), y), "a batch's features do not belong to its labels"
         expected_sizes = [batch_size] * (n // batch_size) + ([n % batch_size] if n % batch_size else [])
@@ -102,43 +140,76 @@ def batches_cover_epoch(cand, ref, n, batch_size, shuffle, seed):
             assert order == list(range(n)), f"with shuffle=False the order was {order}"
 
 
-@check("shuffle=True does not shuffle the samples")
-@given(seed=seeds)
-@example(seed=0)
-def shuffles(cand, ref, seed):
-    dataset = _indexed(ref, 10)
-    orders = [_order(cand.make_loader(dataset, 3, seed=seed + k)) for k in range(3)]
-    orders.append(_order(cand.make_loader(dataset, 3)))
+@check("the loader does not give every sample exactly once per epoch, "
+       "in batches of batch_size with only the last one shorter",
+       given=dict(n=st.integers(1, 9), batch_size=st.integers(1, 4), shuffle=st.booleans(),
+                  seed=st.one_of(st.none(), seeds)),
+       examples=[dict(n=7, batch_size=3, shuffle=True, seed=5),
+                 dict(n=5, batch_size=1, shuffle=False, seed=None),
+                 dict(n=3, batch_size=4, shuffle=True, seed=None)],
+       compare=_covers_epoch)
+def batches_cover_epoch(module, n, batch_size, shuffle, seed):
+    torch.manual_seed(n)  # an unseeded shuffle draws from here: the observation is repeatable
+    loader = module.make_loader(_Indexed(n), batch_size, shuffle=shuffle, seed=seed)
+    epochs = []
+    for _ in range(2):
+        epochs.append([(_observed(x), _observed(y)) for x, y in loader])
+    return epochs
+
+
+def _shuffled(got, expected, seed):
+    orders = _orders(got, 4)
     assert any(order != list(range(10)) for order in orders), \
         "four shuffled loaders all gave the samples in their original order"
 
 
+@check("shuffle=True does not shuffle the samples",
+       given=dict(seed=seeds), examples=[dict(seed=0)], compare=_shuffled)
+def shuffles(module, seed):
+    torch.manual_seed(seed)  # for the loader built without a seed
+    dataset = _Indexed(10)
+    orders = [_order(module.make_loader(dataset, 3, seed=seed + k)) for k in range(3)]
+    orders.append(_order(module.make_loader(dataset, 3)))
+    return orders
+
+
+def _reproduced(got, expected, seed, noise, n, batch_size):
+    first, second = _orders(got, 2)
+    assert first == second, f"seed {seed} gave {first} and then {second}"
+
+
 @check("the same seed gives a different order once the global random state has changed: "
-       "runs are not reproducible")
-@given(seed=seeds, noise=st.integers(0, 2**16), n=st.integers(6, 10), batch_size=st.integers(1, 4))
-@example(seed=3, noise=11, n=8, batch_size=3)
-def seed_reproduces_order(cand, ref, seed, noise, n, batch_size):
-    dataset = _indexed(ref, n)
+       "runs are not reproducible",
+       given=dict(seed=seeds, noise=st.integers(0, 2**16), n=st.integers(6, 10),
+                  batch_size=st.integers(1, 4)),
+       examples=[dict(seed=3, noise=11, n=8, batch_size=3)],
+       compare=_reproduced)
+def seed_reproduces_order(module, seed, noise, n, batch_size):
+    dataset = _Indexed(n)
     orders = []
     for k in range(2):
         torch.manual_seed(noise + 7 * k)  # whatever the program did before
-        loader = cand.make_loader(dataset, batch_size, seed=seed)
+        loader = module.make_loader(dataset, batch_size, seed=seed)
         torch.manual_seed(noise + 7 * k + 1)  # and between building the loader and using it
         torch.rand(k + 1)
         orders.append(_order(loader))
-    assert orders[0] == orders[1], f"seed {seed} gave {orders[0]} and then {orders[1]}"
+    return orders
 
 
-@check("the seed is ignored: different seeds all give the same shuffled order")
-@given(seed=seeds)
-@example(seed=0)
-def seed_matters(cand, ref, seed):
+def _seed_used(got, expected, seed):
     # Which order a seed gives is free; that the seed picks it is not. Four seeds over ten
     # samples all landing on one order (a chance of about 1 in 10**19) means it is ignored.
-    dataset = _indexed(ref, 10)
-    orders = {tuple(_order(cand.make_loader(dataset, 4, seed=seed + 1000 * k))) for k in range(4)}
+    orders = {tuple(order) for order in _orders(got, 4)}
     assert len(orders) > 1, f"seeds {seed}, {seed + 1000}, {seed + 2000} and {seed + 3000} " \
                             f"all gave the order {list(orders.pop())}"
+
+
+@check("the seed is ignored: different seeds all give the same shuffled order",
+       given=dict(seed=seeds), examples=[dict(seed=0)], compare=_seed_used)
+def seed_matters(module, seed):
+    torch.manual_seed(seed)  # a loader that ignores its seed draws from here
+    dataset = _Indexed(10)
+    return [_order(module.make_loader(dataset, 4, seed=seed + 1000 * k)) for k in range(4)]
 
 
 CHECKS = (items_are_typed, refuses_mismatch, batches_cover_epoch, shuffles, seed_reproduces_order,

@@ -1,14 +1,16 @@
 """Checks for the tensor helpers: same shapes, values and devices as the reference."""
 
+import threading
+
 import torch
-from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bughunt.judge.checking import check
-from scenarios._support import assert_close
 from bughunt.placement import device, on_host, plain
+from scenarios._support import assert_close
 
 sizes = st.integers(1, 5)
+_cuda_lock = threading.Lock()  # the judge observes from several threads at once
 
 
 def _filled(seed: int, *shape: int, on=None) -> torch.Tensor:
@@ -16,16 +18,25 @@ def _filled(seed: int, *shape: int, on=None) -> torch.Tensor:
     return torch.randn(*shape, generator=generator).to(on or device())
 
 
+def _observed(value):
+    """A returned tensor as plain CPU data; anything else by its type's name."""
+    return plain(value) if isinstance(value, torch.Tensor) else f"a {type(value).__name__}"
+
+
 def _assert_same(got, expected, what: str) -> None:
-    assert isinstance(got, torch.Tensor), f"{what} should be a tensor, got {type(got).__name__}"
+    assert isinstance(got, torch.Tensor), \
+        f"{what} should be a tensor, got {got if isinstance(got, str) else type(got).__name__}"
     assert tuple(got.shape) == tuple(expected.shape), \
         f"{what} has shape {tuple(got.shape)}, expected {tuple(expected.shape)}"
-    assert_close(plain(got), plain(expected), rtol=0, atol=0,
-                               msg=lambda m: f"{what} holds different values: {m}")
+    assert_close(got, expected, rtol=0, atol=0, msg=lambda m: f"{what} holds different values: {m}")
 
 
-def _assert_untouched(got: torch.Tensor, before: torch.Tensor, what: str) -> None:
-    assert torch.equal(plain(got), before), f"{what} was modified in place"
+def _assert_untouched(got, names: list[str]) -> None:
+    """`got["untouched"]` holds one True per input named in `names`."""
+    flags = got.get("untouched") if isinstance(got, dict) else None
+    assert isinstance(flags, list) and len(flags) == len(names), "the inputs could not be inspected"
+    for name, flag in zip(names, flags):
+        assert flag is True, f"{name} was modified in place"
 
 
 def _with_cuda(available: bool, function, *args):
@@ -34,94 +45,123 @@ def _with_cuda(available: bool, function, *args):
     Both questions a correct `pick_device` may ask are answered: is_available() and
     device_count().
     """
-    originals = torch.cuda.is_available, torch.cuda.device_count
-    torch.cuda.is_available = lambda: available
-    torch.cuda.device_count = lambda: 1 if available else 0
-    try:
-        return function(*args)
-    finally:
-        torch.cuda.is_available, torch.cuda.device_count = originals
+    with _cuda_lock:
+        originals = torch.cuda.is_available, torch.cuda.device_count
+        torch.cuda.is_available = lambda: available
+        torch.cuda.device_count = lambda: 1 if available else 0
+        try:
+            return function(*args)
+        finally:
+            torch.cuda.is_available, torch.cuda.device_count = originals
 
 
-@check("pick_device does not return the device the caller asked for, or the GPU when there is one")
-@given(prefer=st.sampled_from([None, "cpu", "cuda", "cuda:1", "meta"]),
-       as_device=st.booleans(), cuda=st.booleans())
-@example(prefer=None, as_device=False, cuda=True)
-@example(prefer=None, as_device=False, cuda=False)
-@example(prefer="cpu", as_device=False, cuda=True)
-@example(prefer="cuda:1", as_device=True, cuda=False)
-def picks_device(cand, ref, prefer, as_device, cuda):
+def _same_device(got, expected, prefer, as_device, cuda):
     if prefer is not None and as_device:
         prefer = torch.device(prefer)
-    got = _with_cuda(cuda, cand.pick_device, prefer)
-    expected = _with_cuda(cuda, ref.pick_device, prefer)
     situation = f"pick_device({prefer!r}) with a GPU {'available' if cuda else 'unavailable'}"
-    assert isinstance(got, torch.device), f"{situation} returned {got!r}, not a torch.device"
+    assert isinstance(got, dict) and isinstance(got.get("type"), str), \
+        f"{situation} returned {got}, not a torch.device"
     # With no preference, "cuda" and "cuda:0" name the same GPU: either is a correct answer.
-    same_gpu = prefer is None and got.type == expected.type and got.index in (None, 0)
-    assert got == expected or same_gpu, f"{situation} returned {got}, expected {expected}"
+    same_gpu = prefer is None and got["type"] == expected["type"] and got.get("index") in (None, 0)
+    assert got == expected or same_gpu, f"{situation} returned {got.get('text')}, expected {expected['text']}"
 
 
-@check("stacking N samples of length S does not give an (N, S) batch with one row per sample")
-@given(seed=st.integers(0, 2**16), n=sizes, s=sizes)
-@example(seed=0, n=3, s=2)
-@example(seed=1, n=1, s=4)
-@example(seed=2, n=4, s=1)
-def stacks_samples(cand, ref, seed, n, s):
+@check("pick_device does not return the device the caller asked for, or the GPU when there is one",
+       given=dict(prefer=st.sampled_from([None, "cpu", "cuda", "cuda:1", "meta"]),
+                  as_device=st.booleans(), cuda=st.booleans()),
+       examples=[dict(prefer=None, as_device=False, cuda=True),
+                 dict(prefer=None, as_device=False, cuda=False),
+                 dict(prefer="cpu", as_device=False, cuda=True),
+                 dict(prefer="cuda:1", as_device=True, cuda=False)],
+       compare=_same_device)
+def picks_device(module, prefer, as_device, cuda):
+    if prefer is not None and as_device:
+        prefer = torch.device(prefer)
+    got = _with_cuda(cuda, module.pick_device, prefer)
+    if not isinstance(got, torch.device):
+        return repr(got)[:80] if isinstance(got, str) else f"a {type(got).__name__}"
+    return {"type": got.type, "index": got.index, "text": str(got)}
+
+
+def _same_stack(got, expected, seed, n, s):
+    _assert_untouched(got, ["a sample"] * n)
+    _assert_same(got.get("batch"), expected["batch"], f"the batch stacked from {n} samples of length {s}")
+
+
+@check("stacking N samples of length S does not give an (N, S) batch with one row per sample",
+       given=dict(seed=st.integers(0, 2**16), n=sizes, s=sizes),
+       examples=[dict(seed=0, n=3, s=2), dict(seed=1, n=1, s=4), dict(seed=2, n=4, s=1)],
+       compare=_same_stack)
+def stacks_samples(module, seed, n, s):
     samples = list(_filled(seed, n, s).unbind(0))  # N tensors of shape (S,)
     before = [t.clone() for t in samples]
-    got = cand.stack_samples(samples)
-    for sample, original in zip(samples, before):
-        _assert_untouched(sample, original, "a sample")
-    _assert_same(got, ref.stack_samples(before), f"the batch stacked from {n} samples of length {s}")
+    got = module.stack_samples(samples)
+    return {"untouched": [torch.equal(plain(t), plain(b)) for t, b in zip(samples, before)],
+            "batch": _observed(got)}
 
 
-@check("joining (B, Fa) and (B, Fb) features does not give (B, Fa + Fb) with each sample's own row")
-@given(seed=st.integers(0, 2**16), b=sizes, fa=sizes, fb=sizes)
-@example(seed=0, b=3, fa=2, fb=4)
-@example(seed=1, b=2, fa=3, fb=3)
-@example(seed=2, b=1, fa=1, fb=2)
-def concatenates_features(cand, ref, seed, b, fa, fb):
+def _same_concat(got, expected, seed, b, fa, fb):
+    _assert_untouched(got, ["the first input", "the second input"])
+    _assert_same(got.get("joined"), expected["joined"], f"concat_features of ({b}, {fa}) and ({b}, {fb})")
+
+
+@check("joining (B, Fa) and (B, Fb) features does not give (B, Fa + Fb) with each sample's own row",
+       given=dict(seed=st.integers(0, 2**16), b=sizes, fa=sizes, fb=sizes),
+       examples=[dict(seed=0, b=3, fa=2, fb=4), dict(seed=1, b=2, fa=3, fb=3),
+                 dict(seed=2, b=1, fa=1, fb=2)],
+       compare=_same_concat)
+def concatenates_features(module, seed, b, fa, fb):
     a, b_ = _filled(seed, b, fa), _filled(seed + 1, b, fb)
     a_before, b_before = a.clone(), b_.clone()
-    got = cand.concat_features(a, b_)
-    _assert_untouched(a, a_before, "the first input")
-    _assert_untouched(b_, b_before, "the second input")
-    _assert_same(got, ref.concat_features(a_before, b_before),
-                 f"concat_features of ({b}, {fa}) and ({b}, {fb})")
+    got = module.concat_features(a, b_)
+    return {"untouched": [torch.equal(plain(a), plain(a_before)), torch.equal(plain(b_), plain(b_before))],
+            "joined": _observed(got)}
+
+
+def _same_conditioned(got, expected, seed, b, c, h, w, d):
+    _assert_untouched(got, ["the feature map", "the condition"])
+    _assert_same(got.get("conditioned"), expected["conditioned"],
+                 f"the map conditioned from fmap {(b, c, h, w)} and cond {(b, d)}")
+    assert got.get("device") == expected["device"], \
+        f"the result is on {got.get('device')}, the feature map on {expected['device']}"
 
 
 @check("the conditioned feature map has the wrong shape or values: the condition is not "
-       "repeated over every position of its own sample, after the map's channels")
-@given(seed=st.integers(0, 2**16), b=sizes, c=sizes, h=sizes, w=sizes, d=sizes)
-@example(seed=0, b=2, c=3, h=4, w=5, d=2)
-@example(seed=1, b=1, c=2, h=3, w=2, d=3)
-@example(seed=2, b=3, c=1, h=2, w=2, d=3)
-@example(seed=3, b=2, c=2, h=3, w=3, d=3)
-def conditions_feature_map(cand, ref, seed, b, c, h, w, d):
+       "repeated over every position of its own sample, after the map's channels",
+       given=dict(seed=st.integers(0, 2**16), b=sizes, c=sizes, h=sizes, w=sizes, d=sizes),
+       examples=[dict(seed=0, b=2, c=3, h=4, w=5, d=2), dict(seed=1, b=1, c=2, h=3, w=2, d=3),
+                 dict(seed=2, b=3, c=1, h=2, w=2, d=3), dict(seed=3, b=2, c=2, h=3, w=3, d=3)],
+       compare=_same_conditioned)
+def conditions_feature_map(module, seed, b, c, h, w, d):
     fmap = _filled(seed, b, c, h, w)  # on the training device
     cond = on_host(_filled(seed + 1, b, d, on="cpu"))  # arrives from the host
     fmap_before, cond_before = fmap.clone(), plain(cond).clone()
-    got = cand.condition_feature_map(fmap, cond)
-    _assert_untouched(fmap, plain(fmap_before), "the feature map")
-    _assert_untouched(cond, cond_before, "the condition")
-    _assert_same(got, ref.condition_feature_map(fmap_before, cond_before.to(fmap.device)),
-                 f"the map conditioned from fmap {(b, c, h, w)} and cond {(b, d)}")
-    assert got.device == fmap.device, f"the result is on {got.device}, the feature map on {fmap.device}"
+    got = module.condition_feature_map(fmap, cond)
+    return {"untouched": [torch.equal(plain(fmap), plain(fmap_before)), torch.equal(plain(cond), cond_before)],
+            "conditioned": _observed(got),
+            "device": str(got.device) if isinstance(got, torch.Tensor) else None}
+
+
+def _works_on_meta(got, expected, b, c, h, w, d):
+    assert isinstance(got, dict), f"the result should be a tensor, got {got}"
+    assert got.get("device") == "meta", f"the result is on {got.get('device')}, the feature map on meta"
+    assert got.get("shape") == expected["shape"], \
+        f"the result has shape {got.get('shape')}, expected {expected['shape']}"
 
 
 @check("conditioning a feature map creates tensors on the wrong device: "
-       "it would crash when the map lives on the GPU")
-@given(b=sizes, c=sizes, h=sizes, w=sizes, d=sizes)
-@example(b=2, c=3, h=4, w=5, d=2)
-def conditions_on_any_device(cand, ref, b, c, h, w, d):
+       "it would crash when the map lives on the GPU",
+       given=dict(b=sizes, c=sizes, h=sizes, w=sizes, d=sizes),
+       examples=[dict(b=2, c=3, h=4, w=5, d=2)],
+       compare=_works_on_meta)
+def conditions_on_any_device(module, b, c, h, w, d):
     # meta tensors carry shapes and no data: anything created on the CPU refuses to mix.
     fmap = torch.empty(b, c, h, w, device="meta")  # (B, C, H, W)
     cond = torch.empty(b, d, device="meta")  # (B, D)
-    got = cand.condition_feature_map(fmap, cond)
-    assert got.device.type == "meta", f"the result is on {got.device}, the feature map on meta"
-    assert tuple(got.shape) == (b, c + d, h, w), \
-        f"the result has shape {tuple(got.shape)}, expected {(b, c + d, h, w)}"
+    got = module.condition_feature_map(fmap, cond)
+    if not isinstance(got, torch.Tensor):
+        return f"a {type(got).__name__}"
+    return {"device": got.device.type, "shape": tuple(got.shape)}
 
 
 CHECKS = (picks_device, stacks_samples, concatenates_features, conditions_feature_map,

@@ -1,17 +1,20 @@
 """Checks for `CheckpointedMLP`: the plain model's outputs and gradients, with less memory.
 
-Both models get the reference's weights (`load_state_dict` across), then the candidate, with
-checkpointing on or off, in train or eval mode, must give the outputs and the gradients (of
-the weights and of the input) that the reference gives without checkpointing. Memory is
-measured as autograd sees it: the tensor elements it keeps for backward during a forward.
+Every model gets the same weights, made here from the seed and loaded by the `state_dict`
+names the contract gives; then the candidate, with checkpointing on or off, in train or eval
+mode, must give the outputs and the gradients (of the weights and of the input) that the
+reference gives. Memory is measured as autograd sees it: the tensor elements it keeps for
+backward during a forward.
 """
 
+import math
+
 import torch
-from hypothesis import example, given
+import torch._dynamo  # noqa: F401 - checkpoint imports it on first use: seconds, paid here once
 from hypothesis import strategies as st
 
 from bughunt.judge.checking import check
-from bughunt.placement import device
+from bughunt.placement import device, plain
 from scenarios._support import assert_close, seeds
 
 sizes = st.integers(1, 5)
@@ -19,21 +22,29 @@ features = st.integers(1, 6)
 GRAD_TOLERANCE = {"rtol": 1e-5, "atol": 1e-6}
 
 
-def _pair(cand, ref, seed, shape, use_checkpoint):
-    """The candidate model with `use_checkpoint` and a plain reference, sharing weights."""
+def _weights(shape, seed: int) -> dict:
+    """A state dict for `shape = (in, hidden, out, blocks)`, under the contract's names."""
+    in_features, hidden, out_features, blocks = shape
+    generator = torch.Generator().manual_seed(seed)
+    layers = [("stem", in_features, hidden)]
+    layers += [(f"blocks.{i}.0", hidden, hidden) for i in range(blocks)]
+    layers += [("head", hidden, out_features)]
+    weights = {}
+    for name, fan_in, fan_out in layers:
+        bound = 1 / math.sqrt(fan_in)  # nn.Linear's own range, so GELU sees both signs
+        weights[f"{name}.weight"] = (torch.rand(fan_out, fan_in, generator=generator) * 2 - 1) * bound
+        weights[f"{name}.bias"] = (torch.rand(fan_out, generator=generator) * 2 - 1) * bound
+    return weights
+
+
+def _model(module, seed, shape, use_checkpoint):
+    """The module's model with `use_checkpoint` and the seed's weights, on the device."""
     in_features, hidden, out_features, blocks = shape
     torch.manual_seed(seed)
-    expected = ref.CheckpointedMLP(in_features, hidden, out_features, blocks, use_checkpoint=False)
-    got = cand.CheckpointedMLP(in_features, hidden, out_features, blocks, use_checkpoint=use_checkpoint)
-    got.load_state_dict(expected.state_dict())
-    return got.to(device()), expected.to(device())
-
-
-def _forward_backward(model, x, upstream):
-    x = x.clone().requires_grad_(True)
-    out = model(x)  # (B, out_features)
-    out.backward(upstream)
-    return out.detach(), x.grad, {name: p.grad for name, p in model.named_parameters()}
+    model = module.CheckpointedMLP(in_features, hidden, out_features, blocks,
+                                   use_checkpoint=use_checkpoint)
+    model.load_state_dict(_weights(shape, seed))
+    return model.to(device())
 
 
 def _saved_elements(model, x) -> int:
@@ -49,53 +60,74 @@ def _saved_elements(model, x) -> int:
     return count
 
 
-@check("the model's outputs or gradients differ from the same MLP without checkpointing")
-@given(seed=seeds, batch=sizes, shape=st.tuples(features, features, features, st.integers(0, 3)),
-       use_checkpoint=st.booleans(), train=st.booleans())
-@example(seed=0, batch=3, shape=(4, 6, 2, 3), use_checkpoint=True, train=True)
-@example(seed=1, batch=1, shape=(3, 5, 1, 2), use_checkpoint=False, train=True)
-@example(seed=2, batch=2, shape=(2, 4, 3, 2), use_checkpoint=True, train=False)
-def same_as_plain(cand, ref, seed, batch, shape, use_checkpoint, train):
-    got_model, expected_model = _pair(cand, ref, seed, shape, use_checkpoint)
-    got_model.train(train)
-    expected_model.train(train)
-    generator = torch.Generator().manual_seed(seed)
-    x = torch.randn(batch, shape[0], generator=generator).to(device())  # (B, in)
-    upstream = torch.randn(batch, shape[2], generator=generator).to(device())  # (B, out)
-    got_out, got_x_grad, got_grads = _forward_backward(got_model, x, upstream)
-    out, x_grad, grads = _forward_backward(expected_model, x, upstream)
-    assert got_out.shape == out.shape, (
-        f"the output has shape {tuple(got_out.shape)}, expected {tuple(out.shape)}")
-    assert_close(got_out, out, **GRAD_TOLERANCE,
-                               msg=lambda m: f"the outputs differ from the plain MLP's: {m}")
-    assert_close(got_x_grad, x_grad, **GRAD_TOLERANCE,
-                               msg=lambda m: f"the gradient of the input differs from the plain MLP's: {m}")
-    for name, grad in grads.items():
-        assert got_grads[name] is not None, f"parameter {name!r} got no gradient"
+def _gradient(tensor):
+    return None if tensor is None else plain(tensor)
+
+
+def _same_as_plain(got, expected, **example) -> None:
+    assert isinstance(got, dict), "the model did not give outputs and gradients"
+    out = got.get("output")
+    if isinstance(out, torch.Tensor):
+        assert out.shape == expected["output"].shape, (
+            f"the output has shape {tuple(out.shape)}, expected {tuple(expected['output'].shape)}")
+    assert_close(out, expected["output"], **GRAD_TOLERANCE,
+                 msg=lambda m: f"the outputs differ from the plain MLP's: {m}")
+    assert got.get("input_grad") is not None, "the input got no gradient"
+    assert_close(got["input_grad"], expected["input_grad"], **GRAD_TOLERANCE,
+                 msg=lambda m: f"the gradient of the input differs from the plain MLP's: {m}")
+    grads = got.get("grads")
+    assert isinstance(grads, dict), "the model's parameters got no gradients"
+    for name, grad in expected["grads"].items():
+        assert grads.get(name) is not None, f"parameter {name!r} got no gradient"
         assert_close(
-            got_grads[name], grad, **GRAD_TOLERANCE,
+            grads[name], grad, **GRAD_TOLERANCE,
             msg=lambda m, name=name: f"the gradient of {name!r} differs from the plain MLP's: {m}")
 
 
-@check("the use_checkpoint flag does not change how many activations training keeps for backward")
-@given(seed=seeds, batch=sizes, shape=st.tuples(features, features, features, st.integers(2, 4)))
-@example(seed=0, batch=4, shape=(3, 6, 2, 3))
-def saves_memory(cand, ref, seed, batch, shape):
-    torch.manual_seed(seed)
-    checkpointed = ref.CheckpointedMLP(*shape, use_checkpoint=True).to(device())
+@check("the model's outputs or gradients differ from the same MLP without checkpointing",
+       given=dict(seed=seeds, batch=sizes,
+                  shape=st.tuples(features, features, features, st.integers(0, 3)),
+                  use_checkpoint=st.booleans(), train=st.booleans()),
+       examples=[dict(seed=0, batch=3, shape=(4, 6, 2, 3), use_checkpoint=True, train=True),
+                 dict(seed=1, batch=1, shape=(3, 5, 1, 2), use_checkpoint=False, train=True),
+                 dict(seed=2, batch=2, shape=(2, 4, 3, 2), use_checkpoint=True, train=False)],
+       compare=_same_as_plain)
+def same_as_plain(module, seed, batch, shape, use_checkpoint, train):
+    model = _model(module, seed, shape, use_checkpoint)
+    model.train(train)
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn(batch, shape[0], generator=generator).to(device())  # (B, in)
+    upstream = torch.randn(batch, shape[2], generator=generator).to(device())  # (B, out)
+    x.requires_grad_(True)
+    out = model(x)  # (B, out_features)
+    out.backward(upstream)
+    return {"output": plain(out), "input_grad": _gradient(x.grad),
+            "grads": {name: _gradient(p.grad) for name, p in model.named_parameters()}}
+
+
+def _saves_memory(got, expected, **example) -> None:
+    assert isinstance(got, dict) and all(type(got.get(k)) is int for k in ("checkpointed", "plain")), \
+        "the model's forward passes could not be measured"
+    most = expected["checkpointed"]
+    assert got["checkpointed"] <= most, (
+        f"a training forward pass with checkpointing keeps {got['checkpointed']} elements for "
+        f"backward; checkpointing every block keeps {most}")
+    assert got["plain"] > most, (
+        f"with use_checkpoint=False a training forward pass keeps only {got['plain']} elements "
+        f"for backward: the blocks are still checkpointed")
+
+
+@check("the use_checkpoint flag does not change how many activations training keeps for backward",
+       given=dict(seed=seeds, batch=sizes,
+                  shape=st.tuples(features, features, features, st.integers(2, 4))),
+       examples=[dict(seed=0, batch=4, shape=(3, 6, 2, 3))], compare=_saves_memory)
+def saves_memory(module, seed, batch, shape):
     x = torch.randn(batch, shape[0], generator=torch.Generator().manual_seed(seed)).to(device())
-    expected = _saved_elements(checkpointed.train(), x)
-    for use_checkpoint in (True, False):
-        model, _ = _pair(cand, ref, seed, shape, use_checkpoint)
-        got = _saved_elements(model.train(), x)
-        if use_checkpoint:
-            assert got <= expected, (
-                f"a training forward pass with checkpointing keeps {got} elements for "
-                f"backward; checkpointing every block keeps {expected}")
-        else:
-            assert got > expected, (
-                f"with use_checkpoint=False a training forward pass keeps only {got} elements "
-                f"for backward: the blocks are still checkpointed")
+    counts = {}
+    for name, use_checkpoint in (("checkpointed", True), ("plain", False)):
+        model = _model(module, seed, shape, use_checkpoint)
+        counts[name] = _saved_elements(model.train(), x)
+    return counts
 
 
 CHECKS = (same_as_plain, saves_memory)

@@ -1,7 +1,8 @@
 """Checks for `MultiInputModel`: same logits and gradients as the reference, inputs left alone."""
 
+import math
+
 import torch
-from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bughunt.judge.checking import check
@@ -25,20 +26,26 @@ def _model(module, seed, shape):
     return model.to(device())
 
 
-def _models(cand, ref, seed, shape):
-    """`(candidate, reference)` holding the same weights: the reference's, loaded by name.
+def _loaded_model(module, seed, shape):
+    """`(model, its state's names and shapes)`, every weight drawn from `seed` by name.
 
     A correct model may create its layers in any order, so equal seeds need not give equal
-    weights; the parameter names and shapes are the documented contract.
+    weights; the parameter names and shapes are the documented contract. Weights are drawn
+    in the order of their sorted names, so two models with the same names and shapes hold
+    the same weights, as if one's state_dict had been loaded into the other.
     """
-    expected = _model(ref, seed, shape)
-    got = _model(cand, seed, shape)
-    try:
-        got.load_state_dict(expected.state_dict())
-    except RuntimeError as error:
-        raise AssertionError("the model's parameters do not have the names and shapes the "
-                             f"docstring lists: {str(error).strip()}") from None
-    return got, expected
+    model = _model(module, seed, shape)
+    state = model.state_dict()
+    generator = torch.Generator().manual_seed(seed + 2)
+    with torch.no_grad():
+        for name in sorted(state):
+            tensor = state[name]
+            if tensor.is_floating_point():
+                # Kaiming-uniform-like bounds, as PyTorch initialises: outputs of a sane size.
+                bound = 1 / math.sqrt(math.prod(tensor.shape[1:])) if tensor.dim() > 1 else 0.3
+                drawn = (torch.rand(tensor.shape, generator=generator) * 2 - 1) * bound
+                tensor.copy_(drawn.to(tensor.device, tensor.dtype))
+    return model, {name: tuple(t.shape) for name, t in sorted(state.items())}
 
 
 def _inputs(seed, shape):
@@ -49,58 +56,96 @@ def _inputs(seed, shape):
     return image.to(device()), tabular.to(device())
 
 
+def _observed(value):
+    """A tensor as plain CPU data, None as None; anything else by its type's name."""
+    if value is None:
+        return None
+    return plain(value) if isinstance(value, torch.Tensor) else f"a {type(value).__name__}"
+
+
 def _same(got, expected, what):
-    assert isinstance(got, torch.Tensor), f"{what} should be a tensor, got {type(got).__name__}"
+    assert isinstance(got, torch.Tensor), \
+        f"{what} should be a tensor, got {got if isinstance(got, str) else type(got).__name__}"
     assert got.shape == expected.shape, \
         f"{what} have shape {tuple(got.shape)}, a correct model gives {tuple(expected.shape)}"
-    assert_close(plain(got), plain(expected), rtol=1e-4, atol=1e-5,
-                               msg=lambda m: f"{what} differ from a correct model's: {m}")
+    assert_close(got, expected, rtol=1e-4, atol=1e-5,
+                 msg=lambda m: f"{what} differ from a correct model's: {m}")
 
 
-@check("the model's logits are not what a correct two-input model gives, or have the wrong shape")
-@given(seed=seeds, shape=shapes)
-@example(seed=0, shape={"batch": 1, "channels": 3, "height": 5, "width": 3, "features": 2, "classes": 3})
-@example(seed=1, shape={"batch": 3, "channels": 1, "height": 2, "width": 6, "features": 4, "classes": 2})
-def same_logits(cand, ref, seed, shape):
+def _same_state(got, expected):
+    """The same parameter names and shapes: otherwise the weights could not be loaded across."""
+    assert isinstance(got, dict) and isinstance(got.get("state"), dict), "the model could not be inspected"
+    state, wanted = got["state"], expected["state"]
+    missing = sorted(set(wanted) - set(state))
+    unexpected = sorted(set(state) - set(wanted))
+    wrong = sorted(n for n in set(wanted) & set(state) if tuple(state[n]) != tuple(wanted[n]))
+    problems = ([f"missing {', '.join(missing)}"] if missing else []) + \
+        ([f"unexpected {', '.join(unexpected)}"] if unexpected else []) + \
+        [f"{n} has shape {tuple(state[n])}, expected {tuple(wanted[n])}" for n in wrong]
+    assert not problems, "the model's parameters do not have the names and shapes the docstring " \
+                         f"lists: {'; '.join(problems)}"
+
+
+def _same_logits(got, expected, seed, shape):
+    _same_state(got, expected)
+    _same(got.get("logits"), expected["logits"], "the logits")
+
+
+@check("the model's logits are not what a correct two-input model gives, or have the wrong shape",
+       given=dict(seed=seeds, shape=shapes),
+       examples=[dict(seed=0, shape={"batch": 1, "channels": 3, "height": 5, "width": 3, "features": 2, "classes": 3}),
+                 dict(seed=1, shape={"batch": 3, "channels": 1, "height": 2, "width": 6, "features": 4, "classes": 2})],
+       compare=_same_logits)
+def same_logits(module, seed, shape):
+    model, state = _loaded_model(module, seed, shape)
     image, tabular = _inputs(seed, shape)
-    got_model, expected_model = _models(cand, ref, seed, shape)
     with torch.no_grad():
-        got = got_model(image.clone(), tabular.clone())
-        expected = expected_model(image, tabular)
-    _same(got, expected, "the logits")
+        logits = model(image, tabular)
+    return {"state": state, "logits": _observed(logits)}
 
 
-@check("training the model would move its weights differently from a correct two-input model")
-@given(seed=seeds, shape=shapes)
-@example(seed=2, shape={"batch": 2, "channels": 2, "height": 3, "width": 7, "features": 3, "classes": 4})
-def same_gradients(cand, ref, seed, shape):
-    image, tabular = _inputs(seed, shape)
-    grads = []
-    for model in _models(cand, ref, seed, shape):
-        inputs = (image.clone().requires_grad_(), tabular.clone().requires_grad_())
-        logits = model(*inputs)  # (B, classes)
-        weights = torch.linspace(-1.0, 1.0, logits.numel(), device=logits.device)
-        (logits.flatten() * weights).sum().backward()  # every logit counts, each differently
-        named = {name: p.grad for name, p in model.named_parameters()}
-        grads.append({**named, "image": inputs[0].grad, "tabular": inputs[1].grad})
-    got, expected = grads  # the same names: the weights loaded across by name
-    for name, e in expected.items():
-        g = got.get(name)
+def _same_gradients(got, expected, seed, shape):
+    _same_state(got, expected)
+    grads = got.get("grads")
+    assert isinstance(grads, dict), "the gradients could not be read"
+    for name, e in expected["grads"].items():
+        g = grads.get(name)
         assert g is not None, f"no gradient reaches {name!r}: it does not influence the logits"
         _same(g, e, f"the gradients of {name!r}")
 
 
-@check("calling the model changes the image or tabular tensors it was given")
-@given(seed=seeds, shape=shapes)
-def inputs_untouched(cand, ref, seed, shape):
+@check("training the model would move its weights differently from a correct two-input model",
+       given=dict(seed=seeds, shape=shapes),
+       examples=[dict(seed=2, shape={"batch": 2, "channels": 2, "height": 3, "width": 7, "features": 3, "classes": 4})],
+       compare=_same_gradients)
+def same_gradients(module, seed, shape):
+    model, state = _loaded_model(module, seed, shape)
     image, tabular = _inputs(seed, shape)
-    image_before, tabular_before = image.clone(), tabular.clone()
+    inputs = (image.requires_grad_(), tabular.requires_grad_())
+    logits = model(*inputs)  # (B, classes)
+    weights = torch.linspace(-1.0, 1.0, logits.numel(), device=logits.device)
+    (logits.flatten() * weights).sum().backward()  # every logit counts, each differently
+    named = {name: _observed(p.grad) for name, p in sorted(model.named_parameters())}
+    return {"state": state,
+            "grads": {**named, "image": _observed(inputs[0].grad), "tabular": _observed(inputs[1].grad)}}
+
+
+def _untouched(got, expected, seed, shape):
+    assert isinstance(got, dict), "the inputs could not be inspected"
+    assert_close(got.get("image"), expected["image"], rtol=0, atol=0,
+                 msg=lambda m: f"the image passed in was modified: {m}")
+    assert_close(got.get("tabular"), expected["tabular"], rtol=0, atol=0,
+                 msg=lambda m: f"the tabular features passed in were modified: {m}")
+
+
+@check("calling the model changes the image or tabular tensors it was given",
+       given=dict(seed=seeds, shape=shapes), compare=_untouched)
+def inputs_untouched(module, seed, shape):
+    model = _model(module, seed, shape)
+    image, tabular = _inputs(seed, shape)
     with torch.no_grad():
-        _model(cand, seed, shape)(image, tabular)
-    assert_close(image, image_before, rtol=0, atol=0,
-                               msg=lambda m: f"the image passed in was modified: {m}")
-    assert_close(tabular, tabular_before, rtol=0, atol=0,
-                               msg=lambda m: f"the tabular features passed in were modified: {m}")
+        model(image, tabular)
+    return {"image": plain(image), "tabular": plain(tabular)}  # as they are after the call
 
 
 CHECKS = (same_logits, same_gradients, inputs_untouched)

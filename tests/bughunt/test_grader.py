@@ -1,18 +1,18 @@
-"""The sandbox turns every way candidate code can misbehave into a verdict, quickly."""
+"""The judge turns every way candidate code can misbehave into a verdict, quickly."""
 
 import time
 
 import pytest
 
 from bughunt import catalog
-from bughunt.judge import grader as sandbox
+from bughunt.judge import grader
 
 SCENARIO = catalog.scenario("l03_training.one_epoch")
 REFERENCE = SCENARIO.reference_path.read_text()
 
 
 def verdict_for(source, timeout=10.0):
-    return sandbox.run(sandbox.Job(SCENARIO.id, source, "candidate.py"), timeout=timeout)
+    return grader.run(grader.Job(SCENARIO.id, source, "candidate.py"), timeout=timeout)
 
 
 def test_the_reference_passes_every_check():
@@ -23,11 +23,13 @@ def test_the_reference_passes_every_check():
 
 @pytest.mark.parametrize("source, status, words", [
     ("def broken(:\n", "fail", "SyntaxError"),
+    ("def train_one_epoch(*args):\n    raise ValueError('nope')\n", "fail", "nope"),
     ("import sys\nsys.exit(0)\n", "fail", "sys.exit(0)"),
     ("raise RuntimeError('boom at import')\n", "fail", "boom at import"),
     ("import os\nos._exit(0)\n", "crash", "os._exit"),
     ("import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)\n", "crash", "signal"),
     ("import torch\nhuge = torch.empty(6 * 2**30, dtype=torch.uint8)\n", "fail", "allocate"),
+    ("def train_one_epoch(*args):\n    import os\n    os._exit(3)\n", "crash", "os._exit"),
 ])
 def test_misbehaving_modules_get_a_clear_verdict(source, status, words):
     verdict = verdict_for(source)
@@ -39,16 +41,18 @@ def test_misbehaving_modules_get_a_clear_verdict(source, status, words):
 def test_an_endless_loop_times_out_within_the_limit():
     started = time.monotonic()
     verdict = verdict_for("while True:\n    pass\n", timeout=2.0)
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 60  # the import has its own, generous bound
     assert verdict.first_failure.status == "timeout"
     assert all(o.status == "not-run" for o in verdict.outcomes[1:])
 
 
-def test_an_endless_loop_inside_a_check_names_that_check():
+def test_an_endless_loop_inside_a_check_names_that_check_and_every_check_gets_an_outcome():
     source = "def train_one_epoch(*args):\n    while True:\n        pass\n"
+    started = time.monotonic()
     verdict = verdict_for(source, timeout=2.0)
+    assert [o.status for o in verdict.outcomes] == ["timeout"] * 3  # a fresh runner per check
     assert verdict.first_failure.name == "same_updates"
-    assert verdict.first_failure.status == "timeout"
+    assert time.monotonic() - started < 40
 
 
 def test_a_stub_is_not_implemented_in_every_check():
@@ -65,14 +69,14 @@ def test_what_the_candidate_prints_is_kept_aside():
 
 def test_stop_at_first_failure_runs_no_further_check():
     broken = REFERENCE.replace("        optimizer.zero_grad()\n", "")
-    job = sandbox.Job(SCENARIO.id, broken, "candidate.py", stop_at_first_failure=True)
-    verdict = sandbox.run(job)
+    job = grader.Job(SCENARIO.id, broken, "candidate.py", stop_at_first_failure=True)
+    verdict = grader.run(job)
     assert [o.status for o in verdict.outcomes] == ["fail"]
 
 
 def test_run_many_reports_every_job_by_index():
     sources = [REFERENCE, "def broken(:\n", REFERENCE]
-    jobs = [sandbox.Job(SCENARIO.id, s, "candidate.py", stop_at_first_failure=True) for s in sources]
-    results = dict(sandbox.run_many(jobs, workers=2))
+    jobs = [grader.Job(SCENARIO.id, s, "candidate.py", stop_at_first_failure=True) for s in sources]
+    results = dict(grader.run_many(jobs, workers=2))
     assert sorted(results) == [0, 1, 2]
     assert [results[i].passed for i in range(3)] == [True, False, True]

@@ -1,0 +1,1 @@
+"""Level 02: building models from parts: concatenation, conditioning, encoder and decoder."""

@@ -1,0 +1,1 @@
+"""Level 05: training for epochs with validation, a backbone with a head, and checkpoints."""

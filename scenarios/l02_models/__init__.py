@@ -1,0 +1,1 @@
+"""Checks for level 02: concatenation, conditioning, encoder and decoder."""

@@ -1,0 +1,1 @@
+"""Checks for level 05: training for epochs with validation, backbone and head, checkpoints."""

@@ -1,0 +1,393 @@
+"""Checks for DDPM: the schedule, q_sample, the time embedding, NoisePredictor and the step.
+
+The schedule, q_sample and the embedding are compared with the reference value for value.
+NoisePredictor's layers are free, so its checks observe properties (shapes, what the output
+depends on, per-sample independence, gradients). `ddpm_train_step` may draw t and the noise
+in either order, so its checks hand it a recording model and verify the closed form on what
+that model received: the loss and the update must be those of predicting the noise that
+produced x_t.
+
+Tensors a function creates without a `device=` are "on the host" while the candidate runs
+(`_on_device`): on a CPU-only machine, a forgotten device fails as it would on a GPU.
+"""
+
+import contextlib
+import copy
+import types
+
+import torch
+from hypothesis import strategies as st
+from torch import nn
+from torch.overrides import TorchFunctionMode
+
+from bughunt.judge.checking import check
+from bughunt.placement import HostTensor, device, on_host, plain
+from scenarios._support import assert_close, assert_same, seeds
+
+_FACTORIES = frozenset({torch.randn, torch.rand, torch.randint, torch.randperm, torch.normal,
+                        torch.zeros, torch.ones, torch.empty, torch.full, torch.arange,
+                        torch.linspace, torch.logspace, torch.eye, torch.tensor})
+
+
+class _HostFactories(TorchFunctionMode):
+    """New tensors made without `device=` start on the host, as CPU tensors do beside a GPU."""
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        result = func(*args, **kwargs)
+        if (func in _FACTORIES and kwargs.get("device") is None and isinstance(result, torch.Tensor)
+                and result.dim() > 0 and not isinstance(result, HostTensor)):
+            return result.as_subclass(HostTensor)
+        return result
+
+
+def _on_device():
+    return _HostFactories() if device().type == "cpu" else contextlib.nullcontext()
+
+
+def _steep_alpha_bar(T):
+    """A short schedule whose alpha_bar changes a lot from step to step: (T,) float32."""
+    return torch.cumprod(1.0 - torch.linspace(0.05, 0.5, T), dim=0)
+
+
+# --- the schedule ----------------------------------------------------------------------
+
+schedules = st.fixed_dictionaries({"T": st.integers(1, 60),
+                                   "beta_start": st.sampled_from([1e-4, 1e-3, 0.01]),
+                                   "beta_end": st.sampled_from([0.02, 0.05, 0.2])})
+
+
+def _same_schedule(got, expected, **example):
+    assert isinstance(got, dict) and list(got) == list(expected), "the schedule is missing attributes"
+    words = {"linear": "linear_beta_schedule(T, beta_start, beta_end)",
+             "T": "DiffusionSchedule(...).T", "betas": "the schedule's betas",
+             "alphas": "the schedule's alphas (1 - beta per step)",
+             "alpha_bar": "the schedule's alpha_bar (the product of the alphas up to each step)"}
+    for key in expected:
+        assert_same(got[key], expected[key], words[key], rtol=1e-4, atol=1e-7)
+
+
+@check("the noise schedule's betas, alphas or alpha_bar are not the DDPM values",
+       given=dict(schedule=schedules),
+       examples=[dict(schedule={"T": 1000, "beta_start": 1e-4, "beta_end": 0.02}),
+                 dict(schedule={"T": 1, "beta_start": 0.01, "beta_end": 0.2})],
+       compare=_same_schedule, max_examples=6)
+def schedule_values(module, schedule):
+    linear = module.linear_beta_schedule(schedule["T"], schedule["beta_start"], schedule["beta_end"])
+    made = module.DiffusionSchedule(schedule["T"], schedule["beta_start"], schedule["beta_end"])
+    return {"linear": plain(linear), "T": made.T, "betas": plain(made.betas),
+            "alphas": plain(made.alphas), "alpha_bar": plain(made.alpha_bar)}
+
+
+# --- q_sample --------------------------------------------------------------------------
+
+# x0's shape: (B, C, H, W) images or (B, D) vectors, B often equal to a trailing size.
+x0_shapes = st.one_of(
+    st.tuples(st.integers(1, 4), st.integers(1, 3), st.integers(1, 4), st.integers(1, 4)),
+    st.tuples(st.integers(1, 4), st.integers(1, 5)),
+)
+
+
+def _q_inputs(seed, shape, T):
+    generator = torch.Generator().manual_seed(seed)
+    x0 = torch.randn(shape, generator=generator)  # (B, ...)
+    noise = torch.randn(shape, generator=generator)  # (B, ...)
+    t = torch.randint(0, T, (shape[0],), generator=generator)  # (B,) int64
+    t[0] = 0  # the first step always appears: an off-by-one wraps it round
+    return x0.to(device()), t.to(device()), noise.to(device())
+
+
+def _same_x_t(got, expected, **example):
+    assert isinstance(got, dict) and "x_t" in got, "q_sample returned nothing usable"
+    assert_close(got["x_t"], expected["x_t"], rtol=1e-5, atol=1e-6,
+                 msg=lambda m: f"x_t is not sqrt(alpha_bar[t]) * x0 + sqrt(1 - alpha_bar[t]) * noise, "
+                               f"sample by sample: {m}")
+    assert got["inputs_unchanged"] is True, "q_sample changed the x0, noise, t or alpha_bar it was given"
+
+
+@check("noised samples are not sqrt(alpha_bar[t]) * x0 + sqrt(1 - alpha_bar[t]) * noise, "
+       "each with its own step",
+       given=dict(seed=seeds, shape=x0_shapes, T=st.integers(2, 12)),
+       examples=[dict(seed=0, shape=(3, 2, 4, 3), T=8), dict(seed=1, shape=(4, 4), T=5),
+                 dict(seed=2, shape=(1, 1, 2, 5), T=3), dict(seed=3, shape=(2, 1, 3, 1), T=6)],
+       compare=_same_x_t)
+def q_sample_closed_form(module, seed, shape, T):
+    x0, t, noise = _q_inputs(seed, shape, T)
+    alpha_bar = _steep_alpha_bar(T).to(device())
+    before = [x.clone() for x in (x0, t, noise, alpha_bar)]
+    with _on_device():
+        x_t = module.q_sample(x0, t, noise, alpha_bar)
+    unchanged = all(torch.equal(a, b) for a, b in zip(before, (x0, t, noise, alpha_bar)))
+    return {"x_t": plain(x_t), "inputs_unchanged": unchanged}
+
+
+@check("q_sample fails when the schedule lives on another device than the batch",
+       given=dict(seed=seeds, shape=x0_shapes, T=st.integers(2, 12)),
+       examples=[dict(seed=4, shape=(2, 3, 2, 4), T=7)], compare=_same_x_t, max_examples=4)
+def q_sample_device(module, seed, shape, T):
+    x0, t, noise = _q_inputs(seed, shape, T)
+    alpha_bar = on_host(_steep_alpha_bar(T))  # the schedule was built on the CPU
+    with _on_device():
+        x_t = module.q_sample(x0, t, noise, alpha_bar)
+    return {"x_t": plain(x_t), "inputs_unchanged": True}
+
+
+# --- the time embedding ----------------------------------------------------------------
+
+def _same_embedding(got, expected, dim, **example):
+    assert_close(got, expected, rtol=1e-5, atol=1e-5,
+                 msg=lambda m: f"sinusoidal_embedding(t, {dim}) is not [sin(t * f_j) | cos(t * f_j)]: {m}")
+
+
+@check("the sinusoidal step embedding has the wrong shape or values",
+       given=dict(seed=seeds, batch=st.integers(1, 5), dim=st.sampled_from([2, 4, 6, 8, 16])),
+       examples=[dict(seed=0, batch=3, dim=8), dict(seed=1, batch=1, dim=4), dict(seed=2, batch=4, dim=8)],
+       compare=_same_embedding, max_examples=8)
+def embedding(module, seed, batch, dim):
+    t = torch.randint(0, 1000, (batch,), generator=torch.Generator().manual_seed(seed)).to(device())
+    with _on_device():
+        return plain(module.sinusoidal_embedding(t, dim))
+
+
+# --- NoisePredictor --------------------------------------------------------------------
+
+images = st.fixed_dictionaries({"batch": st.integers(1, 3), "channels": st.integers(1, 3),
+                                "height": st.integers(1, 6), "width": st.integers(1, 6),
+                                "time_dim": st.sampled_from([4, 8, 16])})
+
+
+def _predictor(module, seed, image):
+    torch.manual_seed(seed)
+    model = module.NoisePredictor(image["channels"], time_dim=image["time_dim"], hidden=8)
+    return model.to(device())
+
+
+def _image_inputs(seed, image):
+    generator = torch.Generator().manual_seed(seed + 1)
+    x_t = torch.randn(image["batch"], image["channels"], image["height"], image["width"],
+                      generator=generator)  # (B, C, H, W)
+    t = torch.randint(0, 1000, (image["batch"],), generator=generator)  # (B,)
+    return x_t.to(device()), t.to(device())
+
+
+def _same_properties(got, expected, **example):
+    assert isinstance(got, dict) and list(got) == list(expected), "the model's output could not be examined"
+    assert got["shape"] == expected["shape"], \
+        f"the predicted noise has shape {tuple(got['shape'])}, x_t has shape {tuple(expected['shape'])}"
+    assert got["dtype"] == expected["dtype"], f"the predicted noise is {got['dtype']}, not {expected['dtype']}"
+    assert got["depends_on_x"], "the prediction does not change when x_t changes"
+    assert got["depends_on_t"], "the prediction does not change when the step t changes"
+    assert got["inputs_unchanged"], "calling the model changes the x_t or t it was given"
+
+
+@check("the predicted noise has the wrong shape, or ignores x_t or the step t",
+       given=dict(seed=seeds, image=images),
+       examples=[dict(seed=0, image={"batch": 3, "channels": 2, "height": 5, "width": 3, "time_dim": 8}),
+                 dict(seed=1, image={"batch": 1, "channels": 1, "height": 2, "width": 6, "time_dim": 4}),
+                 dict(seed=2, image={"batch": 2, "channels": 3, "height": 4, "width": 4, "time_dim": 16})],
+       compare=_same_properties, max_examples=8)
+def predictor_outputs(module, seed, image):
+    model = _predictor(module, seed, image).eval()
+    x_t, t = _image_inputs(seed, image)
+    before = (x_t.clone(), t.clone())
+    with torch.no_grad(), _on_device():
+        out = model(x_t, t)
+        other_x = model(x_t + 1.0, t)
+        other_t = model(x_t, (t + 250) % 1000)
+    unchanged = torch.equal(before[0], x_t) and torch.equal(before[1], t)
+
+    def differs(a, b):
+        return a.shape == b.shape and not torch.allclose(plain(a), plain(b), rtol=0, atol=1e-6)
+    return {"shape": list(out.shape), "dtype": out.dtype, "depends_on_x": differs(out, other_x),
+            "depends_on_t": differs(out, other_t), "inputs_unchanged": unchanged}
+
+
+def _independent(got, expected, **example):
+    assert isinstance(got, float), "the model's output could not be examined"
+    assert got <= 1e-5, (f"in eval mode, a sample's prediction changes by up to {got:.3g} when it "
+                         "shares the batch with other samples")
+
+
+@check("in eval mode, a sample's predicted noise depends on the other samples in the batch",
+       given=dict(seed=seeds, image=images),
+       examples=[dict(seed=3, image={"batch": 3, "channels": 2, "height": 3, "width": 5, "time_dim": 8})],
+       compare=_independent, max_examples=5)
+def predictor_per_sample(module, seed, image):
+    model = _predictor(module, seed, image).eval()
+    x_t, t = _image_inputs(seed, image)
+    with torch.no_grad(), _on_device():
+        together = model(x_t, t)
+        alone = [model(x_t[i:i + 1], t[i:i + 1]) for i in range(x_t.shape[0])]
+    if together.shape != x_t.shape or any(a.shape != x_t[:1].shape for a in alone):
+        return "a prediction has the wrong shape"
+    return max(float((plain(together[i]) - plain(a[0])).abs().max()) for i, a in enumerate(alone))
+
+
+def _all_reached(got, expected, **example):
+    assert isinstance(got, dict) and list(got) == list(expected), "the gradients could not be examined"
+    assert got["without_gradient"] == [], \
+        f"training would never change these parameters (no gradient reaches them): {got['without_gradient']}"
+    assert got["input_gradient"], "no gradient flows back to x_t"
+
+
+@check("training the model would leave some of its weights untouched",
+       given=dict(seed=seeds, image=images),
+       examples=[dict(seed=4, image={"batch": 2, "channels": 1, "height": 4, "width": 3, "time_dim": 8})],
+       compare=_all_reached, max_examples=4)
+def predictor_gradients(module, seed, image):
+    model = _predictor(module, seed, image).train()
+    x_t, t = _image_inputs(seed, image)
+    x_t.requires_grad_(True)
+    with _on_device():
+        out = model(x_t, t)
+    weights = torch.randn(out.shape, generator=torch.Generator().manual_seed(seed)).to(out.device)
+    (out * weights).sum().backward()
+    missing = [name for name, p in model.named_parameters()
+               if p.requires_grad and (p.grad is None or not bool(p.grad.ne(0).any()))]
+    return {"without_gradient": missing, "input_gradient": x_t.grad is not None and bool(x_t.grad.ne(0).any())}
+
+
+# --- ddpm_train_step -------------------------------------------------------------------
+
+class _Recorder(nn.Module):
+    """A tiny noise predictor that remembers what each call received and returned."""
+
+    def __init__(self, feature_shape, T, seed):
+        super().__init__()
+        generator = torch.Generator().manual_seed(seed + 7)
+        self.scale = nn.Parameter(torch.randn(feature_shape, generator=generator))
+        self.shift = nn.Parameter(torch.randn(feature_shape, generator=generator))
+        self.per_step = nn.Parameter(torch.randn(T, generator=generator))
+        self.calls = []
+
+    def forward(self, x_t, t):
+        per_step = self.per_step[t].reshape(-1, *[1] * (x_t.dim() - 1))  # (B, 1, ...)
+        out = x_t * self.scale + self.shift + per_step
+        self.calls.append({"x_t": plain(x_t), "t": plain(t), "out": plain(out), "training": self.training})
+        return out
+
+
+shapes = st.one_of(st.tuples(st.integers(1, 4), st.integers(1, 2), st.integers(1, 3), st.integers(1, 3)),
+                   st.tuples(st.integers(1, 5), st.integers(1, 4)))
+
+
+def _schedule(T):
+    betas = torch.linspace(0.05, 0.5, T)  # (T,) steep, so every step is told apart
+    return types.SimpleNamespace(T=T, betas=betas, alphas=1.0 - betas, alpha_bar=torch.cumprod(1.0 - betas, 0))
+
+
+def _step(module, seed, shape, T, lr, train, global_seed):
+    """Run `ddpm_train_step` on a recording model that arrives with stale gradients."""
+    x0 = torch.randn(shape, generator=torch.Generator().manual_seed(seed)).to(device())  # (B, ...)
+    model = _Recorder(shape[1:], T, seed).to(device()).train(train)
+    for p in model.parameters():
+        p.grad = torch.full_like(p, 0.5)  # stale gradients from an earlier caller
+    start = copy.deepcopy(model)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    generator = torch.Generator(device=device()).manual_seed(seed)
+    torch.manual_seed(global_seed)
+    with _on_device():
+        loss = module.ddpm_train_step(model, x0, optimizer, _schedule(T), generator)
+    return x0, model, start, loss
+
+
+def _closed_form(x0, model, start, loss, T, lr):
+    """What the step should have done, judged from what the model received."""
+    if not model.calls:
+        return {"called": False}
+    call = model.calls[-1]
+    t, x_t = call["t"], call["x_t"]
+    found = {"called": True, "t_dtype": t.dtype, "t_shape": list(t.shape), "x_t_shape": list(x_t.shape),
+             "mode": [call["training"], model.training], "loss_type": type(loss).__name__}
+    if t.dtype != torch.int64 or list(t.shape) != [x0.shape[0]] or x_t.shape != x0.shape:
+        return found
+    found["t_in_range"] = bool(((t >= 0) & (t < T)).all())
+    if not found["t_in_range"]:
+        return found
+    alpha_bar = _schedule(T).alpha_bar.double()[t].reshape(-1, *[1] * (x0.dim() - 1))
+    noise = (x_t.double() - alpha_bar.sqrt() * plain(x0).double()) / (1.0 - alpha_bar).sqrt()
+    expected_loss = float(((call["out"].double() - noise) ** 2).mean())
+    found["loss_is_noise_mse"] = isinstance(loss, float) and abs(loss - expected_loss) <= 1e-4 * max(1.0, expected_loss)
+    start.zero_grad()
+    target = noise.float().to(device())
+    torch.nn.functional.mse_loss(start(x_t.to(device()), t.to(device())), target).backward()
+    gaps = [float((plain(p) - (plain(q) - lr * plain(q.grad))).abs().max())
+            for p, q in zip(model.parameters(), start.parameters())]
+    found["update_is_that_loss"] = max(gaps) <= 1e-5
+    # Loose bounds, tested on large batches only: a correct step fails them once in ~10^5.
+    found["noise_standard"] = noise.numel() < 100 or (abs(float(noise.mean())) < 0.4
+                                                      and 0.6 < float(noise.std()) < 1.4)
+    return found
+
+
+_STEP_WORDS = {
+    "called": "the model is never called",
+    "t_dtype": "the steps t handed to the model are not int64",
+    "t_shape": "the steps t handed to the model are not one per sample, shape (B,)",
+    "x_t_shape": "the noisy batch handed to the model does not have x0's shape",
+    "mode": "the step changes the model's train/eval mode (the caller's choice)",
+    "loss_type": "the returned loss is not a Python float",
+    "t_in_range": "the steps t handed to the model fall outside [0, T)",
+    "loss_is_noise_mse": "the returned loss is not the MSE between the model's prediction and the noise "
+                         "that produced x_t from x0",
+    "update_is_that_loss": "the weights do not move by one step on the gradient of the noise-prediction "
+                           "loss alone (the model arrived with stale gradients)",
+    "noise_standard": "the noise in x_t does not look like standard Gaussian noise",
+}
+
+
+def _follows_closed_form(got, expected, **example):
+    assert isinstance(got, dict), "the training step could not be examined"
+    for key, value in expected.items():
+        assert key in got and got[key] == value, _STEP_WORDS[key] + (
+            f" (got {got[key]!r}, expected {value!r})" if key in got and key in ("t_dtype", "t_shape", "x_t_shape", "mode", "loss_type") else "")
+
+
+@check("a training step does not teach the model to predict the noise that made x_t",
+       given=dict(seed=seeds, shape=shapes, T=st.integers(2, 30), lr=st.sampled_from([0.05, 0.5]),
+                  train=st.booleans()),
+       examples=[dict(seed=0, shape=(3, 2, 2, 3), T=10, lr=0.5, train=True),
+                 dict(seed=1, shape=(4, 4), T=6, lr=0.05, train=False),
+                 dict(seed=2, shape=(32, 4), T=20, lr=0.1, train=True)],
+       compare=_follows_closed_form, max_examples=8)
+def step_follows_closed_form(module, seed, shape, T, lr, train):
+    x0, model, start, loss = _step(module, seed, shape, T, lr, train, global_seed=seed + 1)
+    return _closed_form(x0, model, start, loss, T, lr)
+
+
+def _reproducible(got, expected, **example):
+    assert isinstance(got, dict) and list(got) == list(expected), "the training step could not be examined"
+    assert got["same_steps"], ("two steps with generators in the same state draw different t or noise "
+                               "when the global random state differs")
+    assert got["same_result"], "two steps with generators in the same state give different losses or weights"
+
+
+@check("the same generator state gives a different training step",
+       given=dict(seed=seeds, shape=shapes), examples=[dict(seed=5, shape=(2, 3, 2, 2))],
+       compare=_reproducible, max_examples=4)
+def generator_reproducible(module, seed, shape):
+    runs = [_step(module, seed, shape, 10, 0.1, True, global_seed=g) for g in (seed + 11, seed + 12)]
+    (_, a, _, loss_a), (_, b, _, loss_b) = runs
+    calls_a, calls_b = a.calls, b.calls
+    same_steps = len(calls_a) == len(calls_b) and all(
+        torch.equal(x["t"], y["t"]) and torch.equal(x["x_t"], y["x_t"]) for x, y in zip(calls_a, calls_b))
+    same_result = loss_a == loss_b and all(torch.equal(plain(p), plain(q))
+                                           for p, q in zip(a.parameters(), b.parameters()))
+    return {"same_steps": same_steps, "same_result": same_result}
+
+
+def _covers(got, expected, T, **example):
+    assert got == list(range(T)), f"over many samples the steps t drawn are {got}, not all of 0 … {T - 1}"
+
+
+@check("the steps t drawn do not cover 0 … T - 1",
+       given=dict(seed=seeds, T=st.integers(2, 5)), examples=[dict(seed=6, T=4)],
+       compare=_covers, max_examples=4)
+def steps_cover_range(module, seed, T):
+    _, model, _, _ = _step(module, seed, (96, 1), T, 0.1, True, global_seed=seed)
+    return sorted({int(v) for call in model.calls for v in call["t"].tolist()})
+
+
+CHECKS = (schedule_values, q_sample_closed_form, q_sample_device, embedding, predictor_outputs,
+          predictor_per_sample, predictor_gradients, step_follows_closed_form, generator_reproducible,
+          steps_cover_range)

@@ -1,0 +1,1 @@
+"""Level 12 checks: VGG blocks, residual networks, Inception modules."""
