@@ -267,6 +267,27 @@ class _Recorder(nn.Module):
         return out
 
 
+class _SGD:
+    """Plain SGD with the two methods a training step calls. torch.optim's optimizers import
+    torch._dynamo on first use (seconds per runner); this one does not."""
+
+    def __init__(self, params, lr):
+        self.params, self.lr = list(params), lr
+
+    def zero_grad(self, set_to_none=True):
+        for p in self.params:
+            if set_to_none:
+                p.grad = None
+            elif p.grad is not None:
+                p.grad.zero_()
+
+    @torch.no_grad()
+    def step(self):
+        for p in self.params:
+            if p.grad is not None:
+                p.sub_(self.lr * p.grad)
+
+
 shapes = st.one_of(st.tuples(st.integers(1, 4), st.integers(1, 2), st.integers(1, 3), st.integers(1, 3)),
                    st.tuples(st.integers(1, 5), st.integers(1, 4)))
 
@@ -283,7 +304,7 @@ def _step(module, seed, shape, T, lr, train, global_seed):
     for p in model.parameters():
         p.grad = torch.full_like(p, 0.5)  # stale gradients from an earlier caller
     start = copy.deepcopy(model)
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    optimizer = _SGD(model.parameters(), lr=lr)
     generator = torch.Generator(device=device()).manual_seed(seed)
     torch.manual_seed(global_seed)
     with _on_device():
