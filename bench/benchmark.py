@@ -1,11 +1,13 @@
-"""Wall-clock figures for bughunt's commands, measured as a user runs them.
+"""Wall-clock figures for bughunt's commands, each paired with the floor measured beside it.
 
-    python bench/benchmark.py            # all figures
-    python bench/benchmark.py --quick    # one run each, no analyze
+    python bench/benchmark.py            # all figures, 3 paired runs each
+    python bench/benchmark.py --quick    # one paired run each, no analyze
 
-Every figure is the median of several runs of the real command in a fresh process, so
-interpreter start-up and imports count. `check` is reported beside a bare
-`python -c "import torch"`, the floor of any command that runs checks.
+The floor of any command that runs checks is a bare `python -c "import torch"`. This
+machine is shared and its speed drifts, so every figure is measured in pairs — the floor,
+then the command, run after run — and reported as the median of the command, the median of
+its own floors, and the median of the paired differences. A floor measured once and
+subtracted from everything is how a +2.5 s cost once read as +1.5 s.
 """
 
 from __future__ import annotations
@@ -22,65 +24,101 @@ import time
 from pathlib import Path
 
 BUGHUNT = [sys.executable, "-m", "bughunt"]
+FLOOR = [sys.executable, "-c", "import torch"]
 ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
 
 
-def timed(command: list[str], runs: int) -> tuple[float, subprocess.CompletedProcess]:
-    durations = []
+def once(command: list[str]) -> tuple[float, subprocess.CompletedProcess]:
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, env=ENV)
+    return time.perf_counter() - started, done
+
+
+def paired(command: list[str], runs: int) -> dict:
+    floors, costs = [], []
+    done = None
     for _ in range(runs):
-        started = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, text=True, env=ENV)
-        durations.append(time.perf_counter() - started)
-    return statistics.median(durations), done
+        floors.append(once(FLOOR)[0])
+        seconds, done = once(command)
+        costs.append(seconds)
+    return {"seconds": statistics.median(costs), "floor": statistics.median(floors),
+            "over_floor": statistics.median(c - f for c, f in zip(costs, floors)), "done": done}
+
+
+def watch_recheck(scenario, runs: int) -> float:
+    """A re-check as `watch` does it: the warm runner already up, the reference cached."""
+    from bughunt.judge import grader
+
+    source = scenario.reference_path.read_text()
+    with grader.Pool([scenario.id]) as pool:
+        pool.grade(grader.Job(scenario.id, source, "watched.py"))
+        durations = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            verdict = pool.grade(grader.Job(scenario.id, source, "watched.py"))
+            durations.append(time.perf_counter() - started)
+            assert verdict.passed, verdict.to_json()
+    return statistics.median(durations)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="one run per figure, no analyze")
+    parser.add_argument("--quick", action="store_true", help="one paired run per figure, no analyze")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     options = parser.parse_args()
     runs = 1 if options.quick else 3
-    figures: dict[str, float] = {}
+    rows: list[tuple[str, float, float | None, float | None]] = []  # name, seconds, floor, over
 
-    for name, command in (("--help", [*BUGHUNT, "--help"]), ("levels", [*BUGHUNT, "levels"]),
-                          ("bugs", [*BUGHUNT, "bugs"])):
-        figures[f"bughunt {name}"], _ = timed(command, runs)
-    torch_floor, _ = timed([sys.executable, "-c", "import torch"], runs)
-    figures["python -c 'import torch'"] = torch_floor
+    for name in ("--help", "levels", "bugs"):
+        seconds = statistics.median(once([*BUGHUNT, name])[0] for _ in range(runs))
+        rows.append((f"bughunt {name}", seconds, None, None))
 
     from bughunt import catalog
+    from bughunt.judge.reference import cache_dir
 
+    print(f"(reference observations cached in {cache_dir()})", file=sys.stderr)
     for scenario in catalog.all_scenarios():
-        seconds, done = timed([*BUGHUNT, "check", scenario.id, str(scenario.reference_path), "--json"], runs)
-        assert done.returncode == 0, done.stderr
-        figures[f"check {scenario.id} (over the torch floor)"] = seconds - torch_floor
+        command = [*BUGHUNT, "check", scenario.id, str(scenario.reference_path), "--json"]
+        once(command)  # fills the reference cache, as a first check does
+        figure = paired(command, runs)
+        assert figure["done"].returncode == 0, figure["done"].stdout[-2000:] + figure["done"].stderr[-2000:]
+        rows.append((f"check {scenario.id}", figure["seconds"], figure["floor"], figure["over_floor"]))
+
+    for name in ("l03_training.one_epoch", "l06_advanced.mixed_precision"):
+        rows.append((f"watch re-check {name}", watch_recheck(catalog.scenario(name), runs), None, None))
 
     out = Path(tempfile.mkdtemp(prefix="bughunt-bench-"))
     try:
-        seconds, done = timed([*BUGHUNT, "generate", "level3", "--count", "10", "--seed", "7",
-                               "--out", str(out / "gen"), "--json"], 1)
-        assert done.returncode == 0, done.stderr
-        figures["generate level3 --count 10"] = seconds
-        seconds, done = timed([*BUGHUNT, "play", "level3", "--seed", "1", "--workspace", str(out / "ws"), "--json"], 1)
-        figures["play level3"] = seconds
+        figure = paired([*BUGHUNT, "generate", "level3", "--count", "10", "--seed", "7",
+                         "--out", str(out / "gen"), "--allow-fewer", "--json"], 1)
+        rows.append(("generate level3 --count 10", figure["seconds"], figure["floor"], figure["over_floor"]))
     finally:
         shutil.rmtree(out, ignore_errors=True)
 
     if not options.quick:
-        seconds, done = timed([*BUGHUNT, "analyze", "--json"], 1)
-        report = json.loads(done.stdout)
-        figures["analyze (all levels)"] = seconds
-        figures["analyze mutants"] = len(report["mutants"])
-        figures["analyze mutants/s (whole command)"] = len(report["mutants"]) / seconds
-        per_mutant = [m["seconds"] for m in report["mutants"] if m["seconds"]]
-        figures["median seconds per mutant (warm fork)"] = statistics.median(per_mutant)
+        for target in ("l03_training", None):
+            command = [*BUGHUNT, "analyze", *([target] if target else []), "--json"]
+            figure = paired(command, 1)
+            report = json.loads(figure["done"].stdout)
+            count = len(report["mutants"])
+            rows.append((f"analyze {target or 'all'} ({count} mutants)", figure["seconds"], figure["floor"],
+                         figure["over_floor"]))
+        (_, small, _, small_over), (_, whole, _, whole_over) = rows[-2], rows[-1]
+        small_n = int(rows[-2][0].split("(")[1].split()[0])
+        whole_n = int(rows[-1][0].split("(")[1].split()[0])
+        per_mutant = (whole_over - small_over) / max(1, whole_n - small_n)
+        rows.append(("analyze: seconds per further mutant", per_mutant, None, None))
+        rows.append(("analyze: fixed cost over the floor", small_over - small_n * per_mutant, None, None))
 
     if options.json:
-        print(json.dumps({k: round(v, 3) for k, v in figures.items()}, indent=2))
+        print(json.dumps([{"figure": n, "seconds": round(s, 3), "floor": f and round(f, 3),
+                           "over_floor": o and round(o, 3)} for n, s, f, o in rows], indent=2))
         return
-    width = max(len(k) for k in figures)
-    for key, value in figures.items():
-        print(f"{key:<{width}}  {value:8.3f}")
+    width = max(len(r[0]) for r in rows)
+    print(f"{'figure':<{width}}  {'seconds':>8}  {'floor':>8}  {'over':>8}")
+    for name, seconds, floor, over in rows:
+        show = (lambda v: f"{v:8.3f}" if v is not None else f"{'':>8}")
+        print(f"{name:<{width}}  {seconds:8.3f}  {show(floor)}  {show(over)}")
 
 
 if __name__ == "__main__":
