@@ -88,6 +88,8 @@ class Scenario:
     bug_classes: tuple[str, ...]  # mutator ids that apply here
     equivalents: tuple[Equivalent, ...] = ()
     guide: str = ""  # "guide-name#section" for further reading
+    classic: int | None = None  # its number in level 04's classic series, if it is one
+    classic_site: str | None = None  # "mutator:line:column": the bug as the series documents it
     metadata_path: Path = field(default=Path(), compare=False)
 
     @property
@@ -116,6 +118,7 @@ class Scenario:
 
 def _load_scenario(path: Path, level: Level) -> Scenario:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
+    classic = data.get("classic", {})
     return Scenario(
         id=f"{level.package}.{path.stem}",
         level=level,
@@ -125,6 +128,8 @@ def _load_scenario(path: Path, level: Level) -> Scenario:
         bug_classes=tuple(data.get("bug_classes", ())),
         equivalents=tuple(Equivalent(e["site"], e["reason"]) for e in data.get("equivalent", ())),
         guide=data.get("guide", ""),
+        classic=classic.get("number"),
+        classic_site=classic.get("site"),
         metadata_path=path,
     )
 

@@ -53,4 +53,5 @@ def run(chk: Check, scenario_id: str, file: Path) -> None:
     for case in reversed(chk.examples):
         test = example(**case)(test)
     settings(max_examples=chk.max_examples, derandomize=True, database=None, deadline=None,
-             phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))(test)()
+             phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),
+             report_multiple_bugs=False)(test)()

@@ -7,9 +7,9 @@ so nothing the candidate does can change the reference, the comparison or the ve
 
 Every check gets an outcome. A runner that crashes, sends garbage or misses the check's
 deadline is killed with everything it started; that check fails, and a fresh runner takes
-the checks that remain. The runner's start-up and the candidate's import have a bound of
-their own (`START_TIMEOUT`), outside every check's deadline, so a busy machine does not
-fail correct code.
+the checks that remain. The runner's start-up (`START_TIMEOUT`) and the candidate's import
+(three check deadlines, at least 30 s) have bounds of their own, outside every check's
+deadline, so a busy machine does not fail correct code.
 """
 
 from __future__ import annotations
@@ -261,7 +261,8 @@ class _Grading:
         self.runner = self.pool._take()
         try:
             failure = self.runner.load(self.job.source, self.job.filename,
-                                       f"candidate_{self.scenario.module_name}", self.scenario.checks_module)
+                                       f"candidate_{self.scenario.module_name}", self.scenario.checks_module,
+                                       load_timeout=3 * self.timeout)
         except RunnerLost as lost:
             return Outcome(IMPORTS, lost.status, "the module fails as soon as it is imported", lost.message)
         if failure is not None:

@@ -39,6 +39,7 @@ def main(argv: list[str] | None = None) -> None:
     channel = socket.socket(fileno=options.channel)
     faulthandler.disable()  # a crash is the candidate's verdict, not a dump on the judge's terminal
     gc.freeze()  # what is loaded now lives until exit: children's collections skip it
+    wire.send(channel, {"op": "ready"})
     while True:
         request = wire.receive(channel)
         if request is None:

@@ -23,8 +23,10 @@ from bughunt import wire
 from bughunt.runner import isolation
 
 # The runner's start (bubblewrap, Python, torch, the checks) is bounded on its own: a busy
-# machine may take many seconds, and none of it counts against a check.
+# machine may take many seconds, and none of it counts against a check. The candidate's
+# import is bounded apart from both, by `load_timeout`.
 START_TIMEOUT = 180.0
+MIN_LOAD_TIMEOUT = 30.0
 OUTPUT_TAIL = 2000
 
 _live: set[int] = set()
@@ -63,18 +65,28 @@ class Runner:
             _live.add(self.process.pid)
         runner_end.close()
         self.alive = True
+        self.ready = False  # the zygote has imported torch and the checks
         self.busy = False  # a candidate is loaded
         self.mark = 0
 
     # -- requests ------------------------------------------------------------------------
 
-    def load(self, source: str, filename: str, module: str, checks_module: str) -> str | None:
+    def load(self, source: str, filename: str, module: str, checks_module: str,
+             load_timeout: float = MIN_LOAD_TIMEOUT) -> str | None:
         """Load a candidate; None when it imported, else why it did not (its own fault)."""
+        if not self.ready:
+            try:
+                self._receive(time.monotonic() + START_TIMEOUT, ("ready",), "while starting")
+            except RunnerLost as lost:  # no candidate code has run yet: ours to fix, not a verdict
+                self.mark = 0
+                raise RuntimeError(f"the runner did not start ({lost.message}): "
+                                   f"{self.output_tail()[-300:]}") from None
+            self.ready = True
         self.mark = self.output.seek(0, os.SEEK_END)
         self._send({"op": "load", "source": source, "filename": filename, "module": module,
                     "checks": checks_module})
-        reply = self._receive(time.monotonic() + START_TIMEOUT, ("loaded", "load-failed", "ended"),
-                              "while importing the file")
+        reply = self._receive(time.monotonic() + max(MIN_LOAD_TIMEOUT, load_timeout),
+                              ("loaded", "load-failed", "ended"), "while importing the file")
         if reply["op"] == "loaded":
             self.busy = True
             return None

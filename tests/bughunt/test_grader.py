@@ -41,7 +41,7 @@ def test_misbehaving_modules_get_a_clear_verdict(source, status, words):
 def test_an_endless_loop_times_out_within_the_limit():
     started = time.monotonic()
     verdict = verdict_for("while True:\n    pass\n", timeout=2.0)
-    assert time.monotonic() - started < 60  # the import has its own, generous bound
+    assert time.monotonic() - started < 120  # start-up and import have bounds of their own
     assert verdict.first_failure.status == "timeout"
     assert all(o.status == "not-run" for o in verdict.outcomes[1:])
 
