@@ -5,7 +5,10 @@ from __future__ import annotations
 from bughunt.catalog import Scenario
 
 
-def brief_markdown(scenario: Scenario, *, symptom: str | None = None, challenge: bool = False) -> str:
+def brief_markdown(scenario: Scenario, *, symptom: str | None = None, challenge: bool = False,
+                   handout: bool = False) -> str:
+    """The brief; `handout` for a folder from `generate`, which has no workspace, no test
+    file and no manifest: its commands are the ones that work on a bare file."""
     lines = [f"# {scenario.title}  ({scenario.id})", "", scenario.brief, ""]
     if challenge:
         lines += ["## Your task", "",
@@ -14,10 +17,16 @@ def brief_markdown(scenario: Scenario, *, symptom: str | None = None, challenge:
     else:
         lines += ["## Symptom", "", "A user of this code reports:", "", "```text", (symptom or "").strip(),
                   "```", "", f"One bug was injected into `{scenario.file_name}`. Find it and fix it.", ""]
-    lines += ["## Commands", "", "- `bughunt submit`: run the checks on your file",
-              "- `bughunt hint`: one more hint (each costs a few points)",
-              "- `bughunt reset`: start over from the served file (yours is backed up)",
-              "- `pytest` in this folder runs the same checks"]
+    if handout:
+        lines += ["## Commands", "",
+                  f"- `bughunt check {scenario.id} {scenario.file_name}`: run the checks on your file "
+                  "(exit code 0 when every check passes)",
+                  f"- `bughunt check {scenario.id} {scenario.file_name} --json`: the same, as JSON"]
+    else:
+        lines += ["## Commands", "", "- `bughunt submit`: run the checks on your file",
+                  "- `bughunt hint`: one more hint (each costs a few points)",
+                  "- `bughunt reset`: start over from the served file (yours is backed up)",
+                  "- `pytest` in this folder runs the same checks"]
     if scenario.guide:
         lines += ["", f"Further reading: `bughunt guide {scenario.guide}`"]
     return "\n".join(lines) + "\n"

@@ -38,7 +38,7 @@ class Variant:
         """Everything an instructor needs, the answer included."""
         return {"variant": self.id, "scenario": self.scenario.id, "bug_class": self.bug_class,
                 "site": self.site.id, "seed": self.seed, "file": file, "symptom": self.symptom,
-                "check": self.check}
+                "check": self.check, "sha256": self.digest}
 
 
 def source_hash(source: str) -> str:

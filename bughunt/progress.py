@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+
+from bughunt.errors import UsageError, notify
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS variants (
@@ -61,9 +64,35 @@ class Progress:
 
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            return self._open()
+        except sqlite3.DatabaseError:
+            # Random bytes or a foreign schema: keep the file for the curious, start afresh,
+            # and never lose the verdict that is about to be recorded.
+            aside = self.path.with_name(f"{self.path.name}.damaged-{int(time.time())}")
+            self.path.replace(aside)
+            notify(f"{self.path} was damaged; moved it to {aside.name} and started a fresh record")
+            return self._open()
+
+    def _open(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path)
-        connection.executescript(_SCHEMA)
+        try:
+            connection.executescript(_SCHEMA)
+            connection.execute(f"SELECT {_COLUMNS} FROM variants LIMIT 0")
+            connection.execute("SELECT folder, at, passed, failed_checks FROM attempts LIMIT 0")
+        except sqlite3.DatabaseError:
+            connection.close()
+            raise
         return connection
+
+    def require_writable(self) -> None:
+        """A one-line UsageError now, before any work, if the record cannot be written."""
+        folder = self.path.parent
+        while not folder.exists():
+            folder = folder.parent
+        target = self.path if self.path.exists() else folder
+        if not os.access(target, os.W_OK):
+            raise UsageError(f"cannot write the progress record {str(self.path)!r}: the workspace is read-only")
 
     def served(self, folder: str, manifest: dict, source_hash: str) -> None:
         with closing(self._connect()) as db, db:

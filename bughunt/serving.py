@@ -6,28 +6,84 @@ same way: a new numbered folder, the progress database told, nothing overwritten
 
 from __future__ import annotations
 
-from bughunt import catalog, generator
+import mutators
+from bughunt import catalog, generator, mutants
 from bughunt.brief import brief_markdown
 from bughunt.catalog import Scenario
 from bughunt.challenge import make_stub
 from bughunt.errors import UsageError
+from bughunt.judge import grader
 from bughunt.progress import Progress
 from bughunt.workspace import VariantFolder, Workspace
+
+# The roadmap: "do 04 (bugs 1–6) after 03; do bugs 7–10 after 05 or 07".
+CLASSICS_LEVEL, LATE_CLASSICS, LATE_CLASSICS_AFTER = "04", 7, "05"
 
 
 def serve_bug(space: Workspace, scenarios: tuple[Scenario, ...], seed: int,
               bug: str | None = None) -> tuple[VariantFolder, generator.Variant]:
+    """A fresh killed variant of one of `scenarios`. When every one of them is a classic of
+    the series and no bug class is asked for, the first classic not solved yet is served as
+    the series documents it; once all are solved, variants are drawn as for any level."""
+    if bug is None and scenarios and all(s.classic is not None for s in scenarios):
+        unsolved = next_classic(space, scenarios)
+        if unsolved is not None:
+            return serve_classic(space, unsolved, seed)
     progress = Progress(space.database)
     found = generator.generate(scenarios, 1, seed, bug=bug, exclude=progress.served_hashes())
     if not found:
         names = ", ".join(s.id for s in scenarios)
         raise UsageError(f"every variant of {names} with these options has been played; try another level or --bug")
-    variant = found[0]
-    manifest = {**variant.manifest(variant.scenario.file_name), "kind": "bug"}
+    return _place(space, found[0], {})
+
+
+def _place(space: Workspace, variant: generator.Variant, extra: dict) -> tuple[VariantFolder, generator.Variant]:
+    manifest = {**variant.manifest(variant.scenario.file_name), "kind": "bug", **extra}
     folder = space.create(variant.id, variant.scenario, variant.source, manifest,
                           brief_markdown(variant.scenario, symptom=variant.symptom))
-    progress.served(folder.name, manifest, variant.digest)
+    Progress(space.database).served(folder.name, manifest, variant.digest)
     return folder, variant
+
+
+def classics() -> tuple[Scenario, ...]:
+    """The classic series, in its own numbering."""
+    return tuple(sorted((s for s in catalog.all_scenarios() if s.classic is not None), key=lambda s: s.classic))
+
+
+def classic(level_name: str, number: int) -> Scenario:
+    """Classic bug `number`, asked for as `play LEVEL --classic N`: LEVEL must name level 04."""
+    series = classics()
+    numbers = [s.classic for s in series]
+    if number not in numbers:
+        raise UsageError(f"no classic bug {number!r}; choose from: {', '.join(map(str, numbers))}")
+    level = catalog.level(CLASSICS_LEVEL)
+    if set(catalog.resolve(level_name)) != set(catalog.scenarios_of(level)):
+        names = ", ".join(sorted({level.number, f"l{level.number}", level.topic, level.package}))
+        raise UsageError(f"--classic belongs to level {CLASSICS_LEVEL}, the classic series, not {level_name!r}; "
+                         f"choose from: {names}")
+    return next(s for s in series if s.classic == number)
+
+
+def next_classic(space: Workspace, scenarios: tuple[Scenario, ...]) -> Scenario | None:
+    """The lowest-numbered of `scenarios` whose documented bug the learner has not fixed yet."""
+    fixed = {(r.scenario, r.site) for r in Progress(space.database).records() if r.solved}
+    ordered = sorted((s for s in scenarios if s.classic is not None), key=lambda s: s.classic)
+    return next((s for s in ordered if (s.id, s.classic_site) not in fixed), None)
+
+
+def serve_classic(space: Workspace, scenario: Scenario, seed: int = 0) -> tuple[VariantFolder, generator.Variant]:
+    """Classic bug `scenario.classic` exactly as the series documents it: the mutant at the
+    scenario's `[classic]` site, with the symptom its checks report. It may be served again."""
+    site = mutators.parse_site(scenario.classic_site)
+    mutant = mutants.make(scenario, site)
+    with grader.Pool([scenario.id]) as pool:
+        failure = pool.grade(mutant.kill_job()).first_failure
+    if failure is None:
+        raise RuntimeError(f"classic bug {scenario.classic} ({mutant.id}) passes every check")
+    digest = generator.source_hash(mutant.source)
+    variant = generator.Variant(f"{scenario.module_name}-{digest[:6]}", scenario, site, seed, mutant.source,
+                                digest, generator.symptom_of(failure), failure.name)
+    return _place(space, variant, {"classic": scenario.classic})
 
 
 def open_challenge(space: Workspace, scenario: Scenario) -> VariantFolder | None:
@@ -71,14 +127,24 @@ def solved_scenarios(space: Workspace) -> dict[str, set[str]]:
     return solved
 
 
+def track() -> list[Scenario]:
+    """Every scenario in the roadmap's order: levels as TRACK_ORDER lists them, except the
+    late classics (bugs 7–10), which wait until level 05 is done."""
+    def position(scenario: Scenario) -> tuple[int, int]:
+        late = scenario.classic is not None and scenario.classic >= LATE_CLASSICS
+        number = LATE_CLASSICS_AFTER if late else scenario.level.number
+        return catalog.TRACK_ORDER.index(number), int(late)
+    return sorted(catalog.all_scenarios(), key=position)
+
+
 def next_step(space: Workspace) -> tuple[str, Scenario] | None:
-    """The roadmap's next piece of work: each scenario's challenge, then one of its bugs."""
+    """The roadmap's next piece of work: each scenario's challenge, then one of its bugs
+    (a classic of the series is a bug to find, with no challenge before it)."""
     solved = solved_scenarios(space)
     challenges, bugs = solved["challenge"], solved["bug"]
-    for number in catalog.TRACK_ORDER:
-        for scenario in catalog.scenarios_of(catalog.level(number)):
-            if scenario.id not in challenges:
-                return "challenge", scenario
-            if scenario.id not in bugs:
-                return "bug", scenario
+    for scenario in track():
+        if scenario.classic is None and scenario.id not in challenges:
+            return "challenge", scenario
+        if scenario.id not in bugs:
+            return "bug", scenario
     return None

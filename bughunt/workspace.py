@@ -26,11 +26,20 @@ from bughunt.errors import UsageError
 
 _PYTEST_RUNNER = '''"""Run bughunt's checks for this folder's file with pytest: `pytest` here, or `bughunt submit`."""
 
+import os
+import site
+import sys
 from pathlib import Path
 
-import pytest
+# Found without an activated environment: where bughunt and its packages were installed.
+for folder in {sites!r}:
+    site.addsitedir(folder)
+sys.path.insert(0, {root!r})
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", {storage!r})  # nothing left beside your file
 
-from bughunt.folder_checks import checks_for, run
+import pytest  # noqa: E402
+
+from bughunt.folder_checks import checks_for, run  # noqa: E402
 
 SCENARIO, FILE = {scenario!r}, Path(__file__).with_name({file!r})
 
@@ -39,6 +48,17 @@ SCENARIO, FILE = {scenario!r}, Path(__file__).with_name({file!r})
 def test_check(check):
     run(check, SCENARIO, FILE)
 '''
+
+
+def _pytest_runner(scenario: Scenario, file_name: str) -> str:
+    import site
+
+    from bughunt.judge.reference import cache_dir
+
+    root = str(Path(__file__).resolve().parents[1])
+    sites = [p for p in site.getsitepackages() if Path(p).is_dir()]
+    return _PYTEST_RUNNER.format(scenario=scenario.id, file=file_name, root=root, sites=sites,
+                                 storage=str(cache_dir() / "hypothesis"))
 
 
 @dataclass(frozen=True)
@@ -128,8 +148,7 @@ class Workspace:
         (path / ".bughunt" / "served.py").write_text(source, encoding="utf-8")
         (path / ".bughunt" / "manifest.json").write_text(json.dumps({**manifest, "file": file_name}, indent=2))
         (path / "BRIEF.md").write_text(brief, encoding="utf-8")
-        (path / f"test_{scenario.module_name}.py").write_text(
-            _PYTEST_RUNNER.format(scenario=scenario.id, file=file_name), encoding="utf-8")
+        (path / f"test_{scenario.module_name}.py").write_text(_pytest_runner(scenario, file_name), encoding="utf-8")
         self.set_active(VariantFolder(path))
         return VariantFolder(path)
 
@@ -146,13 +165,18 @@ class Workspace:
             raise UsageError(f"the active variant folder {str(folder.path)!r} is gone; start one with `bughunt play LEVEL`")
         return folder
 
-    def current(self) -> VariantFolder:
-        """The variant folder the learner is standing in (or below), else the active one."""
+    @staticmethod
+    def standing_in() -> VariantFolder | None:
+        """The variant folder the learner is standing in (or below), if any."""
         here = Path.cwd()
         for candidate in (here, *here.parents):
             if (candidate / ".bughunt" / "manifest.json").is_file():
                 return VariantFolder(candidate)
-        return self.active()
+        return None
+
+    def current(self) -> VariantFolder:
+        """The variant folder the learner is standing in (or below), else the active one."""
+        return self.standing_in() or self.active()
 
     def locate(self, file: Path | None) -> tuple[VariantFolder, Path]:
         """The variant a FILE argument belongs to (its folder), or the current one."""

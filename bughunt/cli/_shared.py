@@ -13,9 +13,18 @@ import click
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document and nothing else.")
 
 
+def _workspace(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
+    if value.exists() and not value.is_dir():
+        from_env = ctx.get_parameter_source(param.name) == click.core.ParameterSource.DEFAULT \
+            and "BUGHUNT_WORKSPACE" in os.environ
+        named = f"BUGHUNT_WORKSPACE={str(value)!r}" if from_env else f"--workspace {str(value)!r}"
+        raise click.UsageError(f"{named} is a file, not a folder")
+    return value
+
+
 def workspace_option(command):
     return click.option(
-        "--workspace", "workspace", type=click.Path(file_okay=False, path_type=Path),
+        "--workspace", "workspace", type=click.Path(path_type=Path), callback=_workspace,
         default=lambda: os.environ.get("BUGHUNT_WORKSPACE", "bughunt-work"),
         show_default="./bughunt-work or $BUGHUNT_WORKSPACE",
         help="Where variants, backups and progress live.",

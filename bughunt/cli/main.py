@@ -33,6 +33,15 @@ from bughunt.errors import UsageError
 class _Policy(click.Group):
     def invoke(self, ctx: click.Context):
         try:
+            return self._with_policy(ctx)
+        finally:
+            from bughunt.errors import notices
+
+            for notice in notices():
+                click.echo(f"bughunt: note: {notice}", err=True)
+
+    def _with_policy(self, ctx: click.Context):
+        try:
             return super().invoke(ctx)
         except UsageError as error:
             click.echo(f"bughunt: error: {error}", err=True)
@@ -46,7 +55,10 @@ class _Policy(click.Group):
                 message += f" Choose from: {', '.join(self.list_commands(ctx))}."
             click.echo(f"bughunt{command}: error: {message}", err=True)
             ctx.exit(2)
-        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+        except (KeyboardInterrupt, click.exceptions.Abort):
+            click.echo("bughunt: interrupted", err=True)
+            ctx.exit(130)
+        except (click.exceptions.Exit, click.ClickException):
             raise
         except Exception as error:  # the policy: one line, never a traceback
             if os.environ.get("BUGHUNT_DEBUG"):

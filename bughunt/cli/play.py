@@ -13,19 +13,34 @@ from bughunt.cli._shared import console, emit_json, json_option, workspace_optio
 @click.command()
 @click.argument("level")
 @click.option("--bug", "bug", metavar="CLASS", help="Only this bug class (see `bughunt bugs`).")
+@click.option("--classic", "classic", type=int, metavar="N",
+              help="Level 04 only: classic bug N (1-10) exactly as the series documents it.")
 @click.option("--seed", type=int, help="Choose the variant reproducibly.")
 @workspace_option
 @json_option
-def play(level: str, bug: str | None, seed: int | None, workspace: Path, as_json: bool) -> None:
-    """Serve a buggy variant of LEVEL (level1, 03, l06, accumulation, ...)."""
+def play(level: str, bug: str | None, classic: int | None, seed: int | None, workspace: Path,
+         as_json: bool) -> None:
+    """Serve a buggy variant of LEVEL (level1, 03, l06, accumulation, ...).
+
+    Level 04 is the classic series: `play 04` serves the first classic bug not fixed yet,
+    `play 04 --classic N` bug N.
+    """
     from bughunt import catalog, serving
+    from bughunt.errors import UsageError
     from bughunt.workspace import Workspace
 
     seed = random.randrange(2**31) if seed is None else seed
-    folder, variant = serving.serve_bug(Workspace(workspace), catalog.resolve(level), seed, bug)
+    if classic is None:
+        folder, variant = serving.serve_bug(Workspace(workspace), catalog.resolve(level), seed, bug)
+    else:
+        scenario = serving.classic(level, classic)
+        if bug is not None:
+            raise UsageError(f"--classic {classic} serves one documented bug; drop --bug {bug!r} "
+                             "(or drop --classic to draw variants of that class)")
+        folder, variant = serving.serve_classic(Workspace(workspace), scenario, seed)
     if as_json:
         emit_json({"folder": str(folder.path), "file": str(folder.file), "scenario": variant.scenario.id,
-                   "seed": seed, "symptom": variant.symptom})
+                   "seed": seed, "symptom": variant.symptom, "classic": folder.manifest.get("classic")})
         return
     show_served(folder, variant.symptom, workspace)
 
@@ -41,6 +56,9 @@ def show_served(folder, symptom: str | None, workspace: Path) -> None:
         out.print(render.symptom_panel(symptom))
     else:
         out.print("Implement every TODO; the docstrings say what each piece does and why.")
+    if folder.manifest.get("classic"):
+        out.print(f"Classic bug {folder.manifest['classic']}: run the script first and watch it fail: "
+                  f"[bold]python {folder.file}[/bold]")
     suffix = f" --workspace {workspace}" if str(workspace) != "bughunt-work" else ""
     out.print(f"Your file: [bold]{folder.file}[/bold]\n"
               f"Then: [bold]bughunt submit{suffix}[/bold] (or [bold]bughunt watch{suffix}[/bold]). "

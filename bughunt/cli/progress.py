@@ -17,7 +17,11 @@ def progress(workspace: Path, as_json: bool) -> None:
     from bughunt.progress import Progress
     from bughunt.workspace import Workspace
 
-    records = Progress(Workspace(workspace).database).records()
+    space = Workspace(workspace)
+    standing_in = space.standing_in()
+    if standing_in is not None:  # inside a variant folder: that folder's workspace
+        space = standing_in.workspace
+    records = Progress(space.database).records()
     track = _track(records)
     if as_json:
         emit_json({"track": track,
@@ -37,11 +41,11 @@ def progress(workspace: Path, as_json: bool) -> None:
                          str(row["bugs_fixed"]) if built else "")
     console().print(overview)
 
-    table = Table(title=f"Progress in {workspace}", expand=True)
+    table = Table(title=f"Progress in {space.root}", expand=True)
     for column in ("folder", "scenario", "status", "attempts", "hints", "time to fix", "score"):
         table.add_column(column, overflow="fold")
     for r in records:
-        status = "[green]solved[/green]" if r.solved else ("revealed" if r.revealed else "open")
+        status = "revealed" if r.revealed else ("[green]solved[/green]" if r.solved else "open")
         time_to_fix = f"{r.seconds_to_fix / 60:.1f} min" if r.solved else ""
         table.add_row(r.folder, r.scenario, status, str(r.attempts), str(r.hints), time_to_fix,
                       "" if r.score is None else str(r.score))

@@ -23,10 +23,11 @@ def submit(file: Path | None, workspace: Path, as_json: bool, timeout: float) ->
 
     folder, path = Workspace(workspace).locate(file)
     source = grading.read_candidate(path)
+    progress = Progress(folder.workspace.database)
+    progress.require_writable()
+    progress.ensure(folder.name, folder.manifest)
     verdict = grading.grade_source(folder.scenario, source, str(path), timeout=timeout,
                                    hidden=(folder.workspace.root,))
-    progress = Progress(folder.workspace.database)
-    progress.ensure(folder.name, folder.manifest)
     record = progress.attempt(folder.name, verdict.passed,
                               [o.name for o in verdict.outcomes if not o.passed])
     if as_json:

@@ -12,6 +12,7 @@ import contextlib
 import os
 import select
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -62,23 +63,21 @@ def watch(workspace: Path, timeout: float, poll: bool) -> None:
     watcher = FileWatcher(session.folder.file, poll=poll or None).start()
     try:
         with _single_keys():
-            session.check()
+            session.check(attempt=False)  # the served file as it is: not the learner's attempt
             while True:
                 key = _read_key(0.2)
                 if key in ("q", "Q", "\x04"):
                     break
                 if key in ("h", "H"):
                     session.hint()
-                elif key in ("r", "R"):
-                    session.reset()
+                elif key in ("r", "R") and session.reset():
+                    time.sleep(0.3)  # our own write is not the learner's save
+                    _drain(watcher)
+                    session.check(attempt=False)
                 elif key in ("n", "N"):
                     session.next()
                     watcher.retarget(session.folder.file)
-                changed = False
-                while not watcher.changes.empty():
-                    watcher.changes.get_nowait()
-                    changed = True
-                if changed:
+                if _drain(watcher):
                     session.check()
     except KeyboardInterrupt:
         pass
@@ -87,6 +86,15 @@ def watch(workspace: Path, timeout: float, poll: bool) -> None:
         if session.pool is not None:
             session.pool.close()
     console().print("Stopped watching.")
+
+
+def _drain(watcher) -> bool:
+    """Take every pending change; whether there was any."""
+    changed = False
+    while not watcher.changes.empty():
+        watcher.changes.get_nowait()
+        changed = True
+    return changed
 
 
 class _Session:
@@ -101,7 +109,8 @@ class _Session:
         self.out.rule(f"watching {self.folder.file}")
         self.out.print(KEYS)
 
-    def check(self) -> None:
+    def check(self, attempt: bool = True) -> None:
+        """Check the file; only a save by the learner counts as an attempt."""
         from bughunt import render
         from bughunt.judge import grader, grading
         from bughunt.progress import Progress
@@ -122,10 +131,11 @@ class _Session:
         verdict = grading.grade_source(self.folder.scenario, source, str(self.folder.file),
                                        timeout=self.timeout, pool=self.pool)
         progress = Progress(self.space.database)
-        progress.ensure(self.folder.name, self.folder.manifest)
-        record = progress.attempt(self.folder.name, verdict.passed,
-                                  [o.name for o in verdict.outcomes if not o.passed])
-        if verdict.passed:
+        record = progress.ensure(self.folder.name, self.folder.manifest)
+        if attempt:
+            record = progress.attempt(self.folder.name, verdict.passed,
+                                      [o.name for o in verdict.outcomes if not o.passed])
+        if verdict.passed and attempt:
             self.note = f"[bold green]Solved![/bold green] score {record.score}. Press n for the next one."
         self._header()
         self.out.print(render.verdict(verdict, self.folder.scenario.id))
@@ -140,14 +150,16 @@ class _Session:
 
         self.out.print(hint_panel(*next_hint(self.folder)))
 
-    def reset(self) -> None:
-        self.out.print("Reset the file to how it was served? Your version is kept as a backup. [y/N] ", end="")
+    def reset(self) -> bool:
+        self.out.print("Reset the file to how it was served? Your version is kept as a backup. "
+                       "Press y to reset, any other key to keep it: \\[y/N] ", end="")
         answer = _read_key(60.0)
         if answer not in ("y", "Y"):
             self.out.print("\nNot reset.")
-            return
+            return False
         kept = self.folder.reset()
         self.out.print(f"\nRestored; your version is in {kept}.")
+        return True
 
     def next(self) -> None:
         import random
@@ -164,4 +176,4 @@ class _Session:
             self.folder, _ = serving.serve_challenge(self.space, scenario)
         else:
             self.folder, _ = serving.serve_bug(self.space, (scenario,), random.randrange(2**31))
-        self.check()
+        self.check(attempt=False)

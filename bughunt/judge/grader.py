@@ -14,6 +14,7 @@ deadline, so a busy machine does not fail correct code.
 
 from __future__ import annotations
 
+import ast
 import importlib
 import os
 import queue
@@ -129,6 +130,46 @@ def hidden_paths(extra: Iterable[Path] = ()) -> list[Path]:
     return paths + list(extra)
 
 
+def allowed_references(scenario_ids: Iterable[str]) -> list[Path]:
+    """The reference files a candidate may import: what the judged references import from
+    earlier levels (later levels plug in earlier ones), never the judged modules themselves,
+    plus the package `__init__` files on the way."""
+    import clean_reference
+
+    root = Path(clean_reference.__file__).parent
+    judged = {catalog.scenario(s).reference_path.resolve() for s in scenario_ids}
+    allowed: set[Path] = set()
+    todo = list(judged)
+    while todo:
+        current = todo.pop()
+        package = ["clean_reference", *current.parent.relative_to(root).parts]
+        for name in _imported_modules(ast.parse(current.read_text(encoding="utf-8")), package):
+            if not name.startswith("clean_reference."):
+                continue
+            parts = name.split(".")[1:]
+            for candidate in (root.joinpath(*parts).with_suffix(".py"), root.joinpath(*parts, "__init__.py")):
+                candidate = candidate.resolve()
+                if candidate.is_file() and candidate not in allowed and candidate not in judged:
+                    allowed.add(candidate)
+                    todo.append(candidate)
+    packages = {root / "__init__.py"} | {p.parent / "__init__.py" for p in allowed}
+    return sorted(allowed | {p.resolve() for p in packages if p.is_file()})
+
+
+def _imported_modules(tree, package: list[str]) -> list[str]:
+    """Every module an import in `tree` may load, relative imports resolved, `from a import b`
+    counted as both `a` and `a.b`."""
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = package[:len(package) - node.level + 1] if node.level else []
+            module = ".".join(base + ([node.module] if node.module else []))
+            names += [module] + [f"{module}.{alias.name}" for alias in node.names]
+    return names
+
+
 class Pool:
     """Runners for a set of scenarios, `workers` at a time. `fresh`: a new runner for every
     candidate (hostile code: `check`, `submit`); otherwise warm runners are reused."""
@@ -152,7 +193,7 @@ class Pool:
                 runner = self._idle.pop()
                 if runner.alive:
                     return runner
-        return Runner(self._modules(), self.device, self.hidden)
+        return Runner(self._modules(), self.device, self.hidden, allowed_references(self.scenario_ids))
 
     def _give_back(self, runner: Runner) -> None:
         if self.fresh or not runner.alive:

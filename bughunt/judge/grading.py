@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tokenize
 from pathlib import Path
 
 from bughunt import catalog
@@ -18,14 +19,19 @@ def one_scenario(name: str) -> Scenario:
 
 
 def read_candidate(file: Path) -> str:
+    """The file's text, decoded as Python decodes a source file (a coding cookie counts)."""
     if not file.exists():
         raise UsageError(f"no such file: {str(file)!r}")
     if file.is_dir():
         raise UsageError(f"{str(file)!r} is a folder, not a Python file")
     try:
-        return file.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise UsageError(f"{str(file)!r} is not UTF-8 text ({error.reason})") from None
+        with tokenize.open(file) as handle:
+            return handle.read()
+    except (SyntaxError, UnicodeDecodeError, LookupError) as error:
+        reason = getattr(error, "reason", None) or getattr(error, "msg", None) or str(error)
+        raise UsageError(f"{str(file)!r} is not readable as Python source ({reason})") from None
+    except OSError as error:
+        raise UsageError(f"cannot read {str(file)!r}: {error.strerror}") from None
 
 
 def require_device(device: str) -> None:

@@ -48,6 +48,11 @@ def sources_digest() -> str:
     return digest.hexdigest()[:16]
 
 
+# Observations seed and read process-wide state (the global RNG, torch's default dtype, the
+# placement device), so two threads of the judge must never observe at the same time.
+_OBSERVING = threading.Lock()
+
+
 class NoReferenceObservation(RuntimeError):
     """The reference itself failed to observe: a broken check, not a candidate's fault."""
 
@@ -71,7 +76,8 @@ class Reference:
         stored = self._load()
         if key not in stored:
             try:
-                value = check.observe(self.module, **wire.decode(encoded))
+                with _OBSERVING:
+                    value = check.observe(self.module, **wire.decode(encoded))
             except Exception as error:
                 raise NoReferenceObservation(
                     f"the reference fails check {check.name!r} of {self.scenario.id} on "

@@ -43,7 +43,8 @@ class RunnerLost(Exception):
 
 
 class Runner:
-    def __init__(self, checks_modules: list[str], device: str = "cpu", hidden: list[Path] = ()) -> None:
+    def __init__(self, checks_modules: list[str], device: str = "cpu", hidden: list[Path] = (),
+                 shown: list[Path] = ()) -> None:
         isolation.guard_judge()
         judge_end, runner_end = socket.socketpair()
         self.socket = judge_end
@@ -59,7 +60,7 @@ class Runner:
                    HOME=self.scratch, TMPDIR=self.scratch)
         with _live_lock:
             self.process = subprocess.Popen(
-                isolation.command(argv, list(hidden)), stdin=subprocess.DEVNULL, stdout=self.output,
+                isolation.command(argv, list(hidden), list(shown)), stdin=subprocess.DEVNULL, stdout=self.output,
                 stderr=self.output, cwd=self.scratch, env=env, close_fds=True,
                 pass_fds=(runner_end.fileno(),), preexec_fn=isolation.limits(device))
             _live.add(self.process.pid)
@@ -85,8 +86,15 @@ class Runner:
         self.mark = self.output.seek(0, os.SEEK_END)
         self._send({"op": "load", "source": source, "filename": filename, "module": module,
                     "checks": checks_module})
-        reply = self._receive(time.monotonic() + max(MIN_LOAD_TIMEOUT, load_timeout),
-                              ("loaded", "load-failed", "ended"), "while importing the file")
+        limit = max(MIN_LOAD_TIMEOUT, load_timeout)
+        try:
+            reply = self._receive(time.monotonic() + limit, ("loaded", "load-failed", "ended"),
+                                  "while importing the file")
+        except RunnerLost as lost:
+            if lost.status == "timeout":
+                raise RunnerLost("timeout", f"did not finish importing within {limit:g} s: "
+                                            "an endless loop at module level, or far too slow") from None
+            raise
         if reply["op"] == "loaded":
             self.busy = True
             return None

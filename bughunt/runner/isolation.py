@@ -63,8 +63,9 @@ def guard_judge() -> None:
     libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
 
 
-def command(argv: list[str], hidden: list[Path]) -> list[str]:
-    """`argv` wrapped for the current level; `hidden` paths must not be visible to it."""
+def command(argv: list[str], hidden: list[Path], shown: list[Path] = ()) -> list[str]:
+    """`argv` wrapped for the current level; `hidden` paths must not be visible to it, except
+    the files in `shown` (inside a hidden folder), put back read-only."""
     if level() == PROCESS:
         return argv
     import bughunt
@@ -90,6 +91,8 @@ def command(argv: list[str], hidden: list[Path]) -> list[str]:
     for path in {p.resolve() for p in hidden if p.exists()}:
         if any(path.is_relative_to(k) for k in kept):
             wrapped += ["--tmpfs", str(path)] if path.is_dir() else ["--ro-bind", "/dev/null", str(path)]
+    for path in shown:
+        wrapped += ["--ro-bind", str(path), str(path)]
     wrapped += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs", "/run",
                 "--tmpfs", "/var/tmp", "--chdir", "/tmp", "--setenv", "HOME", "/tmp"]
     return wrapped + argv

@@ -28,6 +28,7 @@ WRONG = "def train_one_epoch(model, loader, optimizer, loss_fn, device):\n    re
 ATTACKS = {
     "re-export the reference": "from clean_reference.l03_training.one_epoch import *\n",
     "exec the reference from disk": f"exec(open({str(REFERENCE)!r}).read())\n",
+    "re-export it through a later level": "from clean_reference.l05_intermediate.loops import train_one_epoch\n",
     "find the reference next to the engine": (
         "import pathlib, bughunt\n"
         "root = pathlib.Path(bughunt.__file__).resolve().parent.parent\n"
@@ -137,7 +138,8 @@ def _assert_refused(done: subprocess.CompletedProcess, seconds: float) -> dict:
 @pytest.mark.parametrize("name", sorted(ATTACKS))
 def test_attack_fails(name, tmp_path):
     if isolation.level() != isolation.NAMESPACES and name in (
-            "re-export the reference", "exec the reference from disk", "find the reference next to the engine"):
+            "re-export the reference", "exec the reference from disk", "find the reference next to the engine",
+            "re-export it through a later level"):
         pytest.skip("reading the reference is only prevented with namespaces (bubblewrap)")
     file = tmp_path / "attack.py"
     file.write_text(ATTACKS[name])
