@@ -46,8 +46,13 @@ def source_hash(source: str) -> str:
 
 
 def symptom_of(outcome) -> str:
+    """What a user of the code would report: the crash itself when it crashes, else what
+    the check saw go wrong, with the example that shows it."""
     message = "\n".join(outcome.message.splitlines()[:4])
-    text = f"{outcome.symptom}\n{message}" if outcome.symptom else message
+    if outcome.raised:
+        text = f"it crashes: {message}"
+    else:
+        text = f"{outcome.symptom}\n{message}" if outcome.symptom else message
     return text + (f"\n(for example: {outcome.example})" if outcome.example else "")
 
 
@@ -104,10 +109,12 @@ def _keep_killed(pool, order, count, exclude, seed, timeout) -> list[Variant]:
                 batch.append((mutant, digest))
         jobs = [m.kill_job() for m, _ in batch]
         verdicts = dict(pool.grade_many(jobs, timeout=timeout))
-        for index, (mutant, digest) in enumerate(batch):
-            failure = verdicts[index].first_failure
-            if failure is not None and len(chosen) < count:
-                chosen.append(Variant(f"{mutant.scenario.module_name}-{digest[:6]}", mutant.scenario,
-                                      mutant.site, seed, mutant.source, digest, symptom_of(failure),
-                                      failure.name))
+        killed = [(m, d) for i, (m, d) in enumerate(batch) if verdicts[i].first_failure is not None]
+        killed = killed[:count - len(chosen)]
+        # Every check, for the ones kept: the symptom is the most telling failure, not the first.
+        full = dict(pool.grade_many([m.full_job() for m, _ in killed], timeout=timeout))
+        for index, (mutant, digest) in enumerate(killed):
+            failure = full[index].telling_failure or verdicts[batch.index((mutant, digest))].first_failure
+            chosen.append(Variant(f"{mutant.scenario.module_name}-{digest[:6]}", mutant.scenario,
+                                  mutant.site, seed, mutant.source, digest, symptom_of(failure), failure.name))
     return chosen

@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 DEFAULT_EXAMPLES = 12
+DEFAULT_PRIORITY = 50
 
 
 def _same(got: Any, expected: Any, **example: Any) -> None:
@@ -41,14 +42,17 @@ class Check:
     given: Mapping[str, Any] = field(default_factory=dict)  # name -> Hypothesis strategy
     examples: tuple[Mapping[str, Any], ...] = ()  # explicit edge cases, tried first
     max_examples: int = DEFAULT_EXAMPLES
+    # Which failure tells the learner most, when several checks fail: the specific (mode,
+    # device, dtype, shape: 10–30) before the generic (the weights differ: 70–90).
+    priority: int = DEFAULT_PRIORITY
 
 
 def check(symptom: str, *, given: Mapping[str, Any] | None = None, examples=(),
-          compare: Callable[..., None] | None = None,
-          max_examples: int = DEFAULT_EXAMPLES) -> Callable[[Callable], Check]:
+          compare: Callable[..., None] | None = None, max_examples: int = DEFAULT_EXAMPLES,
+          priority: int = DEFAULT_PRIORITY) -> Callable[[Callable], Check]:
     def wrap(observe: Callable) -> Check:
         return Check(observe.__name__, symptom, observe, compare or _same, dict(given or {}),
-                     tuple(examples), max_examples)
+                     tuple(examples), max_examples, priority)
     return wrap
 
 
@@ -62,6 +66,8 @@ class Outcome:
     message: str = ""  # what went wrong, one paragraph
     example: str = ""  # the failing example's drawn values
     seconds: float = 0.0
+    raised: bool = False  # the candidate's code raised (a crash the user sees), not a wrong value
+    priority: int = DEFAULT_PRIORITY
 
     @property
     def passed(self) -> bool:

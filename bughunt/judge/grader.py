@@ -20,6 +20,7 @@ import os
 import queue
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,6 +69,14 @@ class Verdict:
     @property
     def first_failure(self) -> Outcome | None:
         return next((o for o in self.outcomes if o.status not in ("pass", "not-run")), None)
+
+    @property
+    def telling_failure(self) -> Outcome | None:
+        """The failure that tells most: a crash the user would see first, then the most
+        specific check (lowest priority), then the earliest."""
+        failed = [(0 if o.raised or o.status in ("crash", "timeout") else 1, o.priority, i, o)
+                  for i, o in enumerate(self.outcomes) if o.status not in ("pass", "not-run")]
+        return min(failed, key=lambda t: t[:3])[3] if failed else None
 
     def to_json(self) -> dict:
         return {
@@ -183,6 +192,10 @@ class Pool:
         self.hidden = hidden_paths(hidden)
         self._idle: list[Runner] = []
         self._lock = threading.Lock()
+        # Runners die with the thread that started them (bubblewrap's --die-with-parent is a
+        # parent-death signal, which Linux ties to the thread), so one long-lived thread
+        # starts them all, whichever worker asks.
+        self._starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bughunt-runner-starter")
 
     def _modules(self) -> list[str]:
         return [catalog.scenario(s).checks_module for s in self.scenario_ids]
@@ -193,7 +206,8 @@ class Pool:
                 runner = self._idle.pop()
                 if runner.alive:
                     return runner
-        return Runner(self._modules(), self.device, self.hidden, allowed_references(self.scenario_ids))
+        return self._starter.submit(Runner, self._modules(), self.device, self.hidden,
+                                    allowed_references(self.scenario_ids)).result()
 
     def _give_back(self, runner: Runner) -> None:
         if self.fresh or not runner.alive:
@@ -207,6 +221,7 @@ class Pool:
             idle, self._idle = self._idle, []
         for runner in idle:
             runner.close()
+        self._starter.shutdown()
 
     def __enter__(self) -> Pool:
         return self
@@ -341,7 +356,7 @@ class _Grading:
                 raise _Stop(Outcome(chk.name, lost.status, chk.symptom, message, shown)) from None
             if status != "observation":
                 raise _Stop(Outcome(chk.name, "not-implemented" if status == "not-implemented" else "fail",
-                                    chk.symptom, got, shown))
+                                    chk.symptom, got, shown, raised=status == "error"))
             expected = self.reference.observe(chk, drawn)
             try:
                 chk.compare(got, expected, **drawn)
@@ -361,6 +376,7 @@ class _Grading:
                 seed(self.job.seed)(test)()
         except _Stop as stop:
             stop.outcome.seconds = time.monotonic() - started
+            stop.outcome.priority = chk.priority
             return stop.outcome
         return Outcome(chk.name, "pass", seconds=time.monotonic() - started)
 

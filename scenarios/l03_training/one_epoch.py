@@ -23,7 +23,7 @@ def _same_parameters(got, expected, **example):
 
 @check("after one epoch the model's weights are not what a correct training loop gives",
        given=dict(seed=seeds, sizes=batch_sizes, lr=st.sampled_from([0.05, 0.5])),
-       examples=[dict(seed=0, sizes=[4, 4, 1], lr=0.5)], compare=_same_parameters)
+       examples=[dict(seed=0, sizes=[4, 4, 1], lr=0.5)], compare=_same_parameters, priority=60)
 def same_updates(module, seed, sizes, lr):
     model = classifier(seed, 5, 3)
     arrive_dirty(model, seed)
@@ -37,7 +37,7 @@ def _same_loss(got, expected, **example):
 
 @check("the reported epoch loss is not the mean loss over the epoch's samples",
        given=dict(seed=seeds, sizes=batch_sizes), examples=[dict(seed=1, sizes=[5, 5, 2])],
-       compare=_same_loss)
+       compare=_same_loss, priority=70)
 def same_loss(module, seed, sizes):
     return loss_value(_epoch(module, classifier(seed, 5, 3), seed, sizes, 0.5))
 
@@ -47,7 +47,7 @@ def _trained_in_train_mode(got, expected, **example):
 
 
 @check("a model handed over in eval mode is not trained in train mode",
-       given=dict(seed=seeds), compare=_trained_in_train_mode)
+       given=dict(seed=seeds), compare=_trained_in_train_mode, priority=10)
 def train_mode(module, seed):
     model = classifier(seed, 5, 3)
     model.eval()
