@@ -17,11 +17,29 @@ def hint_ladder(scenario: Scenario, manifest: dict, served: str) -> list[str]:
         return ladder
     site = parse_site(manifest["site"])
     ladder.append(mutators.by_id(site.mutator).HINT)
-    owner = _enclosing_definition(served, site.line)
+    reference = scenario.reference_path.read_text(encoding="utf-8")
+    line, missing = _served_line(reference, served, site.line)
+    owner = _enclosing_definition(served, line)
     if owner:
         ladder.append(f"The bug is inside `{owner}`.")
-    ladder.append(f"Look closely at line {site.line} of the file as it was served.")
+    if missing:
+        ladder.append(f"Something is missing just above line {line} of the file as it was served.")
+    else:
+        ladder.append(f"Look closely at line {line} of the file as it was served.")
     return ladder
+
+
+def _served_line(reference: str, served: str, fallback: int) -> tuple[int, bool]:
+    """Where the change is in the served file's own numbering, and whether it is a deletion
+    (then the line is where the deleted one belongs). Site lines count in the reference,
+    which a deletion or a moved line shifts."""
+    import difflib
+
+    matcher = difflib.SequenceMatcher(None, reference.splitlines(), served.splitlines(), autojunk=False)
+    for tag, _, _, j1, _ in matcher.get_opcodes():
+        if tag != "equal":
+            return j1 + 1, tag == "delete"
+    return fallback, False
 
 
 def _enclosing_definition(source: str, line: int) -> str | None:

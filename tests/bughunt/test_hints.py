@@ -1,0 +1,25 @@
+"""The last rung of the hint ladder points at the served file's own line, deletions included."""
+
+from bughunt import catalog, hints, mutants
+
+ONE_EPOCH = catalog.scenario("l03_training.one_epoch")
+
+
+def _last_rung(bug: str) -> tuple[str, list[str], str]:
+    (mutant, *_) = mutants.mutants_of(ONE_EPOCH, bug)
+    ladder = hints.hint_ladder(ONE_EPOCH, {"site": mutant.site.id}, mutant.source)
+    return ladder[-1], mutant.source.splitlines(), ONE_EPOCH.reference_path.read_text().splitlines()
+
+
+def test_a_deleted_line_is_pointed_at_where_it_belongs():
+    rung, served, reference = _last_rung("zero-grad")
+    line = int(rung.split("line ")[1].split()[0])
+    assert "missing just above" in rung
+    deleted = next(r for r in reference if "zero_grad()" in r)
+    assert served[:line - 1] + [deleted] + served[line - 1:] == reference
+
+
+def test_a_changed_line_is_named_by_its_served_number():
+    rung, served, reference = _last_rung("loss-input")
+    line = int(rung.split("line ")[1].split()[0])
+    assert "softmax" in served[line - 1] and "softmax" not in reference[line - 1]
