@@ -55,7 +55,7 @@ def classic(level_name: str, number: int) -> Scenario:
     series = classics()
     numbers = [s.classic for s in series]
     if number not in numbers:
-        raise UsageError(f"no classic bug {number!r}; choose from: {', '.join(map(str, numbers))}")
+        raise UsageError(f"--classic {number} is not in the classic series; choose from: {', '.join(map(str, numbers))}")
     level = catalog.level(CLASSICS_LEVEL)
     if set(catalog.resolve(level_name)) != set(catalog.scenarios_of(level)):
         names = ", ".join(sorted({level.number, f"l{level.number}", level.topic, level.package}))

@@ -62,7 +62,10 @@ def encode(value: Any) -> bytes:
             name = str(tensor.dtype).removeprefix("torch.")
             if name not in DTYPES:
                 raise WireError(f"tensors of dtype {name} cannot be sent")
-            data = tensor.contiguous().reshape(-1).view(torch.uint8).numpy().tobytes() if tensor.numel() else b""
+            # A fresh dense copy: a tensor may count as contiguous with an odd stride on a
+            # dimension of size 1, which a byte view refuses.
+            dense = torch.empty(tensor.shape, dtype=tensor.dtype).copy_(tensor).reshape(-1)
+            data = dense.view(torch.uint8).numpy().tobytes() if tensor.numel() else b""
             blobs.append(data)
             offset[0] += len(data)
             return {"$t": [name, list(tensor.shape), offset[0] - len(data), len(data)]}

@@ -3,19 +3,27 @@
 from mutators._base import Mutator, Site, SiteNotFound, apply, parse_site, sites
 from mutators.accumulation_scale import AccumulationScale
 from mutators.alpha_bar_shape import AlphaBarShape
+from mutators.autograd_backward import AutogradBackward
+from mutators.attention import Attention
 from mutators.cat_dim import CatDim
 from mutators.checkpoint import Checkpoint
 from mutators.clip_order import ClipOrder
+from mutators.data_leak import DataLeak
 from mutators.device import Device
+from mutators.early_stopping import EarlyStopping
 from mutators.eval_mode import EvalMode
 from mutators.forward_shape import ForwardShape
+from mutators.freeze import Freeze
 from mutators.inplace import Inplace
 from mutators.labels_dtype import LabelsDtype
 from mutators.loss_input import LossInput
 from mutators.no_grad import NoGrad
+from mutators.norm_placement import NormPlacement
 from mutators.output_activation import OutputActivation
+from mutators.residual import Residual
 from mutators.scheduler_step import SchedulerStep
 from mutators.seed import Seed
+from mutators.shuffle import Shuffle
 from mutators.stride import Stride
 from mutators.target_shape import TargetShape
 from mutators.zero_grad import ZeroGrad
@@ -39,6 +47,14 @@ ALL_MUTATORS: tuple[type[Mutator], ...] = (
     Checkpoint,
     Stride,
     AlphaBarShape,
+    Attention,
+    NormPlacement,
+    Residual,
+    DataLeak,
+    EarlyStopping,
+    Freeze,
+    Shuffle,
+    AutogradBackward,
 )
 
 

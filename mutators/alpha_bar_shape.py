@@ -10,7 +10,7 @@ Three rewrites, each a slip made with the cumulative product of the alphas:
 import libcst as cst
 from libcst import matchers as m
 
-from mutators._args import method
+from mutators._args import last_name, method
 from mutators._base import Mutator
 
 _RESHAPE = m.Call(func=method("view", "reshape"))
@@ -143,8 +143,8 @@ class AlphaBarShape(Mutator):
             factors = updated.args[0].value
         else:
             factors = updated.func.value
-        if not isinstance(factors, (cst.Name, cst.Attribute)):
-            return updated  # the first factor is read twice: only for a plain name
+        if not isinstance(factors, (cst.Name, cst.Attribute)) or "alpha" not in last_name(factors).lower():
+            return updated  # only the alphas (read twice by the rewrite, so a plain name)
 
         def rewrite() -> cst.Call:
             ones = cst.Call(func=cst.Attribute(value=factors, attr=cst.Name("new_ones")),
@@ -173,6 +173,7 @@ class AlphaBarShape(Mutator):
             shifted = cst.BinaryOperation(left=updated_node.slice[0].slice.value, operator=cst.Subtract(),
                                           right=cst.Integer("1"))
             element = updated_node.slice[0]
-            return updated_node.with_changes(slice=[element.with_changes(slice=element.slice.with_changes(value=shifted))])
+            index_node = element.slice.with_changes(value=shifted)
+            return updated_node.with_changes(slice=[element.with_changes(slice=index_node)])
 
         return self.offer(index, updated_node, rewrite, f"alpha_bar[{index.value}] -> [{index.value} - 1]")

@@ -26,19 +26,25 @@ _LOAD_STATE_LINE = m.SimpleStatementLine(
 _RENAMES = m.Call(func=m.Attribute(value=m.Name("os"), attr=m.Name("replace") | m.Name("rename"))
                   | m.Attribute(value=m.Name("shutil"), attr=m.Name("move")))
 _PATH_RENAMES = m.Call(func=method("replace", "rename"))  # `tmp.replace(path)` on a Path
-_NOT_MODELS = ("optim", "sched", "scaler")
+_NOT_MODELS = ("sched", "scaler")
+
+
+def _is_optimizer_name(name: str) -> bool:
+    name = name.lower()
+    return "optim" in name or name == "opt" or name.startswith("opt_") or name.endswith("_opt")
 
 
 def _names_optimizer(expr: cst.BaseExpression) -> bool:
     name = last_name(expr)
-    return name is not None and "optim" in name.lower()
+    return name is not None and _is_optimizer_name(name)
 
 
 def _is_model_state(call: cst.CSTNode) -> bool:
     if not m.matches(call, _STATE_DICT):
         return False
     name = last_name(call.func.value)
-    return name is not None and not any(word in name.lower() for word in _NOT_MODELS)
+    return (name is not None and not _is_optimizer_name(name)
+            and not any(word in name.lower() for word in _NOT_MODELS))
 
 
 def _is_optimizer_state(expr: cst.CSTNode) -> bool:

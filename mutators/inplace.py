@@ -102,6 +102,7 @@ class Inplace(Mutator):
             return self.offer(original_node, updated_node, rewrite, f"{name}(x) -> x.{method}()")
         if (isinstance(func, cst.Attribute) and func.attr.value in _METHODS
                 and _root_name(func.value) not in _MODULES
+                and not m.matches(func.value, m.Name("self"))  # self.relu(x): a layer, not a tensor
                 and id(original_node) not in self._discarded):
             method = func.attr.value
 

@@ -27,7 +27,8 @@ def _layer(arg: cst.Arg) -> str | None:
 def _strip(whitespace):
     """`whitespace` without the comment on its first line (the comment stays where it was)."""
     if isinstance(whitespace, cst.ParenthesizedWhitespace):
-        return whitespace.with_changes(first_line=cst.TrailingWhitespace(newline=whitespace.first_line.newline))
+        bare = cst.TrailingWhitespace(newline=whitespace.first_line.newline)
+        return whitespace.with_changes(first_line=bare)
     return whitespace
 
 

@@ -9,7 +9,8 @@ handed to a loss gains a column it should not have (`loss_fn(pred, y)` becomes
 import libcst as cst
 from libcst import matchers as m
 
-from mutators._args import call_receiver, find_arg, int_value, is_positional, last_name, method, torch_attr
+from mutators._args import (call_receiver, find_arg, int_value, is_positional, last_name, method,
+                            torch_attr)
 from mutators._base import Mutator, Site
 from mutators.loss_input import is_loss_call
 
@@ -79,24 +80,23 @@ class TargetShape(Mutator):
         if id(original_node) in self._discarded:
             return updated_node
         if m.matches(original_node, _TORCH_FLATTENING):
-            if original_node.args and is_positional(original_node.args[0]) and _drops_a_column(original_node, 1):
-                name = original_node.func.attr.value
+            args = original_node.args
+            if not (args and is_positional(args[0]) and _drops_a_column(original_node, 1)):
+                return updated_node
 
-                def rewrite() -> cst.BaseExpression:
-                    tensor = updated_node.args[0].value
-                    return tensor.with_changes(lpar=[*updated_node.lpar, *tensor.lpar],
-                                               rpar=[*tensor.rpar, *updated_node.rpar])
-                return self.offer(original_node.func.attr, updated_node, rewrite, f"drop torch.{name}(x, ...)")
-            return updated_node
+            def rewrite() -> cst.BaseExpression:
+                tensor = updated_node.args[0].value
+                return tensor.with_changes(lpar=[*updated_node.lpar, *tensor.lpar],
+                                           rpar=[*tensor.rpar, *updated_node.rpar])
+            return self.offer(original_node.func.attr, updated_node, rewrite,
+                              f"drop torch.{original_node.func.attr.value}(x, ...)")
         if m.matches(original_node, _FLATTENING) and _drops_a_column(original_node, 0):
-            name = original_node.func.attr.value
             return self.offer(original_node.func.attr, updated_node, lambda: call_receiver(updated_node),
-                              f"drop .{name}(...): the (N, 1) column stays")
+                              f"drop .{original_node.func.attr.value}(...): the (N, 1) column stays")
         return self._loss_target(original_node, updated_node)
 
     def _loss_target(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
-        func = original_node.func
-        name = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else None
+        name = last_name(original_node.func)  # loss_fn(...), F.mse_loss(...)
         if name is None or not is_loss_call(name):
             return updated_node
         index = find_arg(original_node.args, 1, "target")

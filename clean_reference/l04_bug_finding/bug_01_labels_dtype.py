@@ -48,11 +48,13 @@ def train(model: nn.Module, features: torch.Tensor, labels: torch.Tensor,
 
 if __name__ == "__main__":
     torch.manual_seed(0)
-    points = torch.randn(90, 2)  # (N, 2)
-    classes = (points[:, 0] > 0).float() + (points[:, 1] > 0).float()  # (N,) 0.0, 1.0 or 2.0
+    centres = torch.tensor([[2.0, 0.0], [-2.0, 2.0], [-2.0, -2.0]])  # one cluster per class
+    classes = torch.arange(3.0).repeat(30)  # (N,) 0.0, 1.0 or 2.0
+    points = centres[classes.long()] + torch.randn(90, 2)  # (N, 2)
     table = torch.cat([points, classes[:, None]], dim=1)  # (N, 3), as read from a CSV file
     features, labels = split_table(table)
-    print(f"features {tuple(features.shape)} {features.dtype}, labels {tuple(labels.shape)} {labels.dtype}")
+    print(f"features {tuple(features.shape)} {features.dtype}")
+    print(f"labels {tuple(labels.shape)} {labels.dtype}")
     model = nn.Linear(2, 3)
     losses = train(model, features, labels, epochs=100, lr=0.5)
     print(f"loss: first epoch {losses[0]:.3f}, last epoch {losses[-1]:.3f}")

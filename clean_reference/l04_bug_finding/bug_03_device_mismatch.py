@@ -42,9 +42,11 @@ if __name__ == "__main__":
         torch.manual_seed(1)
         model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2)).to(device)
         optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
-        losses = [train_step(model, batch, optimizer, nn.CrossEntropyLoss(), device) for batch in batches]
+        loss_fn = nn.CrossEntropyLoss()
+        losses = [train_step(model, batch, optimizer, loss_fn, device) for batch in batches]
         if device.type == "meta":
-            print(f"meta (standing in for a GPU): {len(losses)} steps, each loss a {tuple(losses[0].shape)} "
-                  "tensor on meta (shapes only, no numbers)")
+            print(f"meta (standing in for a GPU): {len(losses)} steps, each loss a "
+                  f"{tuple(losses[0].shape)} tensor on meta (shapes only, no numbers)")
         else:
-            print(f"{device.type}: {len(losses)} steps, losses", ", ".join(f"{loss.item():.3f}" for loss in losses))
+            shown = ", ".join(f"{loss.item():.3f}" for loss in losses)
+            print(f"{device.type}: {len(losses)} steps, losses {shown}")

@@ -40,7 +40,8 @@ if __name__ == "__main__":
     inputs = torch.randn(256, 8)  # (N, F)
     targets = (inputs[:, 0] + inputs[:, 1] > 0).long()  # (N,)
     loader = list(zip(inputs.split(32), targets.split(32)))
-    model = nn.Sequential(nn.Linear(8, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.5), nn.Linear(32, 2))
+    model = nn.Sequential(nn.Linear(8, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.5),
+                          nn.Linear(32, 2))
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     model.train()
     for epoch in range(5):
@@ -50,5 +51,6 @@ if __name__ == "__main__":
             optimizer.step()
     statistics = model[1].running_mean.clone()  # BatchNorm's running mean after training
     scores = [evaluate(model, loader) for _ in range(3)]
-    print("accuracy, evaluated three times on the same data:", ", ".join(f"{s:.3f}" for s in scores))
-    print("evaluating changed the BatchNorm statistics:", not torch.equal(statistics, model[1].running_mean))
+    print("accuracy, evaluated three times on the same data:", *(f"{s:.3f}" for s in scores))
+    changed = not torch.equal(statistics, model[1].running_mean)
+    print("evaluating changed the BatchNorm statistics:", changed)

@@ -52,6 +52,7 @@ if __name__ == "__main__":
     targets = inputs @ true_weights + 0.1 * torch.randn(100)  # (N,), as a dataset gives them
     model = nn.Linear(3, 1)  # one output per sample: (N, 1)
     losses = train(model, inputs, targets, epochs=200, lr=0.1)
-    print(f"loss: first epoch {losses[0]:.3f}, last epoch {losses[-1]:.4f} (the noise alone gives about 0.01)")
+    print(f"loss: first epoch {losses[0]:.3f}, last epoch {losses[-1]:.4f} "
+          "(the noise alone gives about 0.01)")
     learned = [round(w, 2) for w in model.weight.squeeze(0).tolist()]
     print(f"learned weights {learned}, true weights {true_weights.tolist()}")

@@ -47,6 +47,7 @@ if __name__ == "__main__":
     loader = list(zip(inputs.split(16), targets.split(16)))  # four batches per epoch
     model = nn.Linear(4, 2)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
-    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=2, gamma=0.5)  # halve every 2 epochs
+    # halve the rate every 2 epochs
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=2, gamma=0.5)
     for row in train(model, loader, optimizer, scheduler, nn.CrossEntropyLoss(), epochs=6):
         print(f"epoch {row['epoch']}: lr {row['lr']:.5f}, mean loss {row['loss']:.4f}")

@@ -53,4 +53,5 @@ if __name__ == "__main__":
     with torch.no_grad():
         probabilities = model(inputs).softmax(dim=1)  # (N, C): softmax belongs here, for reporting
     accuracy = (probabilities.argmax(dim=1) == targets).float().mean().item()
-    print(f"accuracy {accuracy:.2f}, mean confidence in the true class {probabilities[range(120), targets].mean():.2f}")
+    confidence = probabilities[range(120), targets].mean().item()
+    print(f"accuracy {accuracy:.2f}, mean confidence in the true class {confidence:.2f}")

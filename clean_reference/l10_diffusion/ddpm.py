@@ -118,12 +118,12 @@ if __name__ == "__main__":
     t = torch.tensor([0, 100, 300, 500, 700, 900, 950, 999])  # (B,)
     x_t = q_sample(x0, t, torch.randn_like(x0), schedule.alpha_bar)  # (B, C, H, W)
     print("x_t std per sample (grows with t):", [round(s, 2) for s in x_t.std(dim=(1, 2, 3)).tolist()])
-    model = NoisePredictor(channels=1, time_dim=16, hidden=32)
+    model = NoisePredictor(channels=1, time_dim=16, hidden=16)
     optimizer = torch.optim.Adam(model.parameters(), lr=2e-3)
     generator = torch.Generator().manual_seed(0)
     data = torch.sign(torch.randn(64, 1, 8, 8))  # (N, C, H, W) a toy dataset of +-1 pixels
-    for step in range(101):
+    for step in range(61):
         batch = data[torch.randint(0, 64, (16,), generator=generator)]  # (B, C, H, W)
         loss = ddpm_train_step(model, batch, optimizer, schedule, generator)
-        if step % 25 == 0:
+        if step % 20 == 0:
             print(f"step {step:3d}: noise-prediction loss {loss:.4f}")

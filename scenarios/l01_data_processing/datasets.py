@@ -111,7 +111,8 @@ def refuses_mismatch(module, n_features, n_labels):
         module.FeatureLabelDataset(features, labels)
     except ValueError as error:
         message = str(error)
-        return {"message": message[:300], "mentions": [str(count) in message for count in (n_features, n_labels)]}
+        return {"message": message[:300],
+                "mentions": [str(count) in message for count in (n_features, n_labels)]}
     return "accepted"
 
 

@@ -137,7 +137,8 @@ def conditions_feature_map(module, seed, b, c, h, w, d):
     cond = on_host(_filled(seed + 1, b, d, on="cpu"))  # arrives from the host
     fmap_before, cond_before = fmap.clone(), plain(cond).clone()
     got = module.condition_feature_map(fmap, cond)
-    return {"untouched": [torch.equal(plain(fmap), plain(fmap_before)), torch.equal(plain(cond), cond_before)],
+    return {"untouched": [torch.equal(plain(fmap), plain(fmap_before)),
+                          torch.equal(plain(cond), cond_before)],
             "conditioned": _observed(got),
             "device": str(got.device) if isinstance(got, torch.Tensor) else None}
 

@@ -74,7 +74,8 @@ def gradients(model, weights: dict, call, **given: torch.Tensor) -> dict:
 
 def assert_tensor(got, expected: torch.Tensor, what: str) -> None:
     """`got` is the tensor `expected` is: same shape, values within the tolerances."""
-    assert isinstance(got, torch.Tensor), f"{what} should be a tensor, not {got if isinstance(got, str) else type(got).__name__}"
+    assert isinstance(got, torch.Tensor), \
+        f"{what} should be a tensor, not {got if isinstance(got, str) else type(got).__name__}"
     assert got.shape == expected.shape, \
         f"{what} has shape {tuple(got.shape)}, a correct model gives {tuple(expected.shape)}"
     assert_close(got, expected, **TOLERANCE, msg=lambda m: f"{what} differs from a correct model's: {m}")

@@ -108,7 +108,8 @@ def _conditions_its_sample(got, expected, pick, **example):
         value = got[key]
         assert isinstance(value, torch.Tensor), f"the MLP returned {value}, not a tensor"
         assert value.shape == expected[key].shape, \
-            f"the MLP's output has shape {tuple(value.shape)}, a correct model gives {tuple(expected[key].shape)}"
+            f"the MLP's output has shape {tuple(value.shape)}, " \
+            f"a correct model gives {tuple(expected[key].shape)}"
     batch = expected["before"].shape[0]
     changed = (got["after"] - got["before"]).abs().amax(dim=1) > 1e-6  # (B,)
     k = pick % batch

@@ -93,8 +93,8 @@ def _same_logits(got, expected, seed, shape):
 
 @check("the model's logits are not what a correct two-input model gives, or have the wrong shape",
        given=dict(seed=seeds, shape=shapes),
-       examples=[dict(seed=0, shape={"batch": 1, "channels": 3, "height": 5, "width": 3, "features": 2, "classes": 3}),
-                 dict(seed=1, shape={"batch": 3, "channels": 1, "height": 2, "width": 6, "features": 4, "classes": 2})],
+       examples=[dict(seed=0, shape=dict(batch=1, channels=3, height=5, width=3, features=2, classes=3)),
+                 dict(seed=1, shape=dict(batch=3, channels=1, height=2, width=6, features=4, classes=2))],
        compare=_same_logits)
 def same_logits(module, seed, shape):
     model, state = _loaded_model(module, seed, shape)
@@ -116,7 +116,7 @@ def _same_gradients(got, expected, seed, shape):
 
 @check("training the model would move its weights differently from a correct two-input model",
        given=dict(seed=seeds, shape=shapes),
-       examples=[dict(seed=2, shape={"batch": 2, "channels": 2, "height": 3, "width": 7, "features": 3, "classes": 4})],
+       examples=[dict(seed=2, shape=dict(batch=2, channels=2, height=3, width=7, features=3, classes=4))],
        compare=_same_gradients)
 def same_gradients(module, seed, shape):
     model, state = _loaded_model(module, seed, shape)

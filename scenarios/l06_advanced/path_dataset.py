@@ -3,7 +3,8 @@
 Every example builds a small class-per-folder tree in a temporary directory, with the traps
 a real data folder has: an empty class, a hidden `.cache` folder, a file that is not `.pt`,
 a nested folder inside a class, a `.pt` file lying in the root itself, and names whose
-sorted order is not the order they were created in.
+sorted order is not the order they were created in. Both sides build their own tree, so
+paths come back relative to its root, as text.
 """
 
 import os
@@ -11,10 +12,10 @@ import tempfile
 from pathlib import Path
 
 import torch
-from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bughunt.judge.checking import check
+from bughunt.placement import plain
 from scenarios._support import seeds
 
 CLASS_NAMES = ("b", "a10", "a2", "Zeta", "cat_1")  # created in drawn order, labelled by sort
@@ -45,84 +46,152 @@ def _build_tree(root: Path, classes, seed: int) -> None:
     torch.save(torch.zeros(1), root / "a0.pt")  # a file in the root is no class
 
 
-def _describe(index, root: Path) -> list:
-    return [(str(Path(path).relative_to(root)) if isinstance(path, Path) else path, label)
-            for path, label in index.items()]
+def _index(root: Path) -> dict:
+    """The index the contract describes, made here for the dataset checks."""
+    names = sorted(entry.name for entry in root.iterdir()
+                   if entry.is_dir() and not entry.name.startswith("."))
+    return {path: label for label, name in enumerate(names)
+            for path in sorted((root / name).glob("*.pt"))}
 
 
-@check("the index does not map each class folder's .pt files to the class's rank in name order")
-@given(classes=trees, seed=seeds, as_text=st.booleans())
-@example(classes=[("b", 2), ("a10", 0), ("a2", 1)], seed=0, as_text=False)
-@example(classes=[("Zeta", 1), ("cat_1", 3)], seed=1, as_text=True)
-@example(classes=[("cat_1", 0)], seed=2, as_text=False)
-def same_index(cand, ref, classes, seed, as_text):
+def _relative(path, root: Path) -> str:
+    try:
+        return Path(path).relative_to(root).as_posix()
+    except (TypeError, ValueError):
+        return repr(path)[:80]
+
+
+def _describe(entries) -> list:
+    return [(path, label) for path, _, label in entries]
+
+
+def _same_index(got, expected, **example) -> None:
+    assert isinstance(got, dict) and got.get("class") == "dict", (
+        f"build_index returned {got.get('class') if isinstance(got, dict) else got!r}, not a dict")
+    entries = got.get("entries")
+    assert isinstance(entries, list) and all(isinstance(e, tuple) and len(e) == 3 for e in entries), \
+        "build_index did not give an index of paths and labels"
+    for path, is_path, label in entries:
+        assert is_path is True, f"the index key {path!r} is not a pathlib.Path"
+        assert type(label) is int, f"the label of {path!r} is {label}, not a Python int"
+    assert entries == expected["entries"], (
+        f"build_index gave {_describe(entries)}; a correct index, in order, is "
+        f"{_describe(expected['entries'])}")
+
+
+@check("the index does not map each class folder's .pt files to the class's rank in name order",
+       given=dict(classes=trees, seed=seeds, as_text=st.booleans()),
+       examples=[dict(classes=[("b", 2), ("a10", 0), ("a2", 1)], seed=0, as_text=False),
+                 dict(classes=[("Zeta", 1), ("cat_1", 3)], seed=1, as_text=True),
+                 dict(classes=[("cat_1", 0)], seed=2, as_text=False)],
+       compare=_same_index)
+def same_index(module, classes, seed, as_text):
     with tempfile.TemporaryDirectory(dir=FAST_TMP) as tmp:
         root = Path(tmp)
         _build_tree(root, classes, seed)
-        given_root = str(root) if as_text else root
-        got = cand.build_index(given_root)
-        expected = ref.build_index(given_root)
-        assert isinstance(got, dict), f"build_index returned {type(got).__name__}, not a dict"
-        for path, label in got.items():
-            assert isinstance(path, Path), f"the index key {path!r} is not a pathlib.Path"
-            assert type(label) is int, f"the label of {path!r} is {label!r}, not a Python int"
-        assert list(got.items()) == list(expected.items()), (
-            f"build_index gave {_describe(got, root)}; a correct index, in order, is "
-            f"{_describe(expected, root)}")
+        index = module.build_index(str(root) if as_text else root)
+        if not isinstance(index, dict):
+            return {"class": type(index).__name__}
+        # (path relative to the root, whether it is a pathlib.Path, the label or what it is)
+        entries = [(_relative(path, root), isinstance(path, Path),
+                    label if type(label) is int else repr(label)[:80])
+                   for path, label in index.items()]
+        return {"class": "dict", "entries": entries}
 
 
-@check("the dataset's items are not the saved tensors with int64 scalar labels")
-@given(classes=trees, seed=seeds)
-@example(classes=[("a2", 2), ("a10", 0), ("b", 1)], seed=3)
-def same_items(cand, ref, classes, seed):
+def _item(value) -> dict:
+    """One dataset item as an observation: the tensor, and the label's type, shape and value."""
+    tensor, label = value
+    observed = {"tensor": plain(tensor) if isinstance(tensor, torch.Tensor) else repr(tensor)[:80]}
+    if isinstance(label, torch.Tensor):
+        observed["label"] = {"dtype": str(label.dtype), "shape": list(label.shape),
+                             "value": label.item() if label.numel() == 1 else None}
+    else:
+        observed["label"] = f"the {type(label).__name__} {repr(label)[:60]}"
+    return observed
+
+
+def _label_text(label) -> str:
+    if isinstance(label, dict):
+        return f"a {label.get('dtype')} tensor of shape {tuple(label.get('shape') or ())}"
+    return str(label)
+
+
+def _same_items(got, expected, **example) -> None:
+    assert isinstance(got, dict) and type(got.get("length")) is int \
+        and isinstance(got.get("items"), list), "the dataset's items could not be read"
+    assert got["length"] == expected["length"], (
+        f"the dataset has {got['length']} items for an index of {expected['length']} files")
+    for i, (item, want) in enumerate(zip(got["items"], expected["items"])):
+        assert isinstance(item, dict), f"item {i} could not be read"
+        label, want_label = item.get("label"), want["label"]
+        assert isinstance(label, dict) and label.get("dtype") == "torch.int64" and label.get("shape") == [], (
+            f"item {i}'s label is {_label_text(label)}; a label is an int64 tensor of shape () "
+            f"(a batch of them is what CrossEntropyLoss expects)")
+        assert label.get("value") == want_label["value"], (
+            f"item {i}'s label is {label.get('value')}, expected {want_label['value']}")
+        tensor, want_tensor = item.get("tensor"), want["tensor"]
+        assert isinstance(tensor, torch.Tensor) and tensor.dtype == want_tensor.dtype \
+            and tensor.shape == want_tensor.shape and torch.equal(tensor, want_tensor), (
+            f"item {i} is not the tensor saved in its file ({tensor!r} instead of {want_tensor!r})")
+
+
+@check("the dataset's items are not the saved tensors with int64 scalar labels",
+       given=dict(classes=trees, seed=seeds),
+       examples=[dict(classes=[("a2", 2), ("a10", 0), ("b", 1)], seed=3)], compare=_same_items)
+def same_items(module, classes, seed):
     with tempfile.TemporaryDirectory(dir=FAST_TMP) as tmp:
         root = Path(tmp)
         _build_tree(root, classes, seed)
-        index = ref.build_index(root)
-        got_dataset = cand.PathTensorDataset(index)
-        expected_dataset = ref.PathTensorDataset(index)
-        assert len(got_dataset) == len(expected_dataset), (
-            f"the dataset has {len(got_dataset)} items for an index of {len(index)} files")
-        for i in range(len(expected_dataset)):
-            tensor, label = got_dataset[i]
-            expected_tensor, expected_label = expected_dataset[i]
-            assert isinstance(label, torch.Tensor) and label.dtype == torch.int64 and label.shape == (), (
-                f"item {i}'s label is {label!r}; a label is an int64 tensor of shape () "
-                f"(a batch of them is what CrossEntropyLoss expects)")
-            assert label.item() == expected_label.item(), (
-                f"item {i}'s label is {label.item()}, expected {expected_label.item()}")
-            assert isinstance(tensor, torch.Tensor) and tensor.dtype == expected_tensor.dtype \
-                and torch.equal(tensor, expected_tensor), (
-                f"item {i} is not the tensor saved in its file ({tensor!r} instead of {expected_tensor!r})")
+        index = _index(root)
+        dataset = module.PathTensorDataset(index)
+        length = len(dataset)
+        # Read no further than the index reaches, however long the dataset says it is.
+        items = [_item(dataset[i]) for i in range(min(length, len(index)))]
+        return {"length": length, "items": items}
+
+
+def _lazy(got, expected, **example) -> None:
+    assert isinstance(got, dict), "the dataset's items could not be read"
+    changed = got.get("changed")
+    assert isinstance(changed, torch.Tensor) and changed.dtype == expected["changed"].dtype \
+        and changed.shape == expected["changed"].shape and torch.equal(changed, expected["changed"]), (
+        "an item does not hold what its file holds when the item is read: "
+        "files must be loaded in __getitem__, not ahead of time")
+    raised = got.get("raised")
+    assert raised is not None, "reading an item whose file is gone raised no FileNotFoundError"
+    assert got.get("not_found") is True, (
+        f"reading an item whose file is gone raised {raised}, not FileNotFoundError")
+    assert got.get("names_path") is True, (
+        f"the FileNotFoundError does not name the missing file: {got.get('message')}")
 
 
 @check("the dataset does not read files when an item is asked for, or hides which file is missing",
-       max_examples=6)
-@given(classes=trees.filter(lambda cs: sum(count for _, count in cs) >= 2), seed=seeds)
-@example(classes=[("b", 2), ("a2", 1)], seed=4)
-def lazy_loading(cand, ref, classes, seed):
+       given=dict(classes=trees.filter(lambda cs: sum(count for _, count in cs) >= 2), seed=seeds),
+       examples=[dict(classes=[("b", 2), ("a2", 1)], seed=4)], compare=_lazy, max_examples=6)
+def lazy_loading(module, classes, seed):
     with tempfile.TemporaryDirectory(dir=FAST_TMP) as tmp:
         root = Path(tmp)
         _build_tree(root, classes, seed)
-        index = ref.build_index(root)
+        index = _index(root)
         paths = list(index)
         missing, changed = paths[0], paths[-1]
         missing.unlink()  # gone before the dataset is made: making it must not read files
-        dataset = cand.PathTensorDataset(index)
-        fresh = torch.full((3,), float(seed))  # written after the dataset was made
-        torch.save(fresh, changed)
-        got, _ = dataset[len(paths) - 1]
-        assert torch.equal(got, fresh), (
-            "an item does not hold what its file holds when the item is read: "
-            "files must be loaded in __getitem__, not ahead of time")
+        dataset = module.PathTensorDataset(index)
+        torch.save(torch.full((3,), float(seed)), changed)  # written after the dataset was made
+        tensor, _ = dataset[len(paths) - 1]
+        observed = {"changed": plain(tensor) if isinstance(tensor, torch.Tensor) else repr(tensor)[:80],
+                    "raised": None}
         try:
             dataset[0]
-        except FileNotFoundError as error:
-            assert str(missing) in str(error), (
-                f"the FileNotFoundError does not name the missing file {str(missing)!r}: {error}")
-        else:
-            raise AssertionError(
-                f"reading an item whose file {str(missing)!r} is gone raised no FileNotFoundError")
+        except NotImplementedError:
+            raise
+        except Exception as error:  # noqa: BLE001 - which error, and what it says, is the observation
+            message = str(error)
+            observed.update(raised=type(error).__name__, not_found=isinstance(error, FileNotFoundError),
+                            names_path=str(missing) in message,
+                            message=_relative(missing, root) if str(missing) in message else message[:200])
+        return observed
 
 
 CHECKS = (same_index, same_items, lazy_loading)

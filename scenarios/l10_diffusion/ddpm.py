@@ -135,7 +135,8 @@ def q_sample_device(module, seed, shape, T):
 # --- the time embedding ----------------------------------------------------------------
 
 def _same_embedding(got, expected, dim, **example):
-    assert_close(got, expected, rtol=1e-5, atol=1e-5,
+    # t * f reaches 1000 radians: float32 formulas of f that differ in the last bit move it by ~1e-4.
+    assert_close(got, expected, rtol=0, atol=2e-3,
                  msg=lambda m: f"sinusoidal_embedding(t, {dim}) is not [sin(t * f_j) | cos(t * f_j)]: {m}")
 
 
@@ -357,11 +358,14 @@ _STEP_WORDS = {
 }
 
 
+_SHOWN = frozenset({"t_dtype", "t_shape", "x_t_shape", "mode", "loss_type"})  # values worth printing
+
+
 def _follows_closed_form(got, expected, **example):
     assert isinstance(got, dict), "the training step could not be examined"
     for key, value in expected.items():
-        assert key in got and got[key] == value, _STEP_WORDS[key] + (
-            f" (got {got[key]!r}, expected {value!r})" if key in got and key in ("t_dtype", "t_shape", "x_t_shape", "mode", "loss_type") else "")
+        shown = f" (got {got[key]!r}, expected {value!r})" if key in got and key in _SHOWN else ""
+        assert key in got and got[key] == value, _STEP_WORDS[key] + shown
 
 
 @check("a training step does not teach the model to predict the noise that made x_t",

@@ -58,6 +58,7 @@ def shapes_in_both_modes(model: nn.Module, x: torch.Tensor) -> dict:
 
 
 def zeroed(model: nn.Module) -> nn.Module:
+    """Every parameter of `model` set to zero, BatchNorm's scale and shift included."""
     with torch.no_grad():
         for parameter in model.parameters():
             parameter.zero_()

@@ -81,3 +81,8 @@ def test_oversized_frames_are_refused_before_reading_them():
         wire.frame_length(struct.pack(">I", wire.MAX_MESSAGE + 1))
     with pytest.raises(wire.WireError):
         wire.frame(b"x" * (wire.MAX_MESSAGE + 1))
+
+
+def test_a_tensor_with_an_odd_stride_on_a_dimension_of_one_is_sent():
+    odd = torch.arange(2).reshape(1, 2)[:, -1].long()  # shape (1,), stride (2,)
+    assert torch.equal(wire.decode(wire.encode(odd)), odd)

@@ -234,7 +234,7 @@ def test_next_follows_the_track_order(tmp_path):
 
 @pytest.mark.parametrize("source, words", [
     ("def broken(:\n", "SyntaxError"),
-    ("while True:\n    pass\n", "did not finish within 3 s"),
+    ("while True:\n    pass\n", "did not finish importing within"),
     ("import sys\nsys.exit(0)\n", "sys.exit(0)"),
     ("import os\nos._exit(0)\n", "os._exit"),
 ])

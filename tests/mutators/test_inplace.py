@@ -107,3 +107,8 @@ def test_stable_and_idempotent():
         assert site.id not in [again.id for again in sites(Inplace, mutated)]
     with pytest.raises(SiteNotFound):
         apply(Inplace, before, "inplace:1:0")
+
+
+def test_a_layer_called_like_a_tensor_method_is_not_a_site():
+    source = "def forward(self, x):\n    return self.relu(self.fc(x))\n"
+    assert sites(Inplace, source) == []

@@ -1,0 +1,43 @@
+"""A correct `backbone_head` written another way: an OrderedDict Sequential walked by hand,
+a functional head that reshapes, and a classifier that chains the parts explicitly."""
+
+from collections import OrderedDict
+
+import torch.nn.functional as F
+from torch import nn
+
+
+class Backbone(nn.Module):
+    def __init__(self, in_features, hidden_features, dropout=0.5):
+        super().__init__()
+        parts = OrderedDict()
+        parts["0"] = nn.Linear(in_features, hidden_features)
+        parts["1"] = nn.BatchNorm1d(num_features=hidden_features)
+        parts["2"] = nn.ReLU(inplace=True)
+        parts["3"] = nn.Dropout(p=dropout)
+        self.net = nn.Sequential(parts)
+
+    def forward(self, x):
+        for layer in self.net:
+            x = layer(x)
+        return x
+
+
+class Head(nn.Module):
+    def __init__(self, hidden_features, num_classes):
+        super().__init__()
+        self.linear = nn.Linear(in_features=hidden_features, out_features=num_classes)
+
+    def forward(self, features):
+        rows = features.reshape(features.shape[0], -1)
+        return F.linear(rows, self.linear.weight, self.linear.bias)
+
+
+class Classifier(nn.Module):
+    def __init__(self, in_features, hidden_features, num_classes):
+        super().__init__()
+        self.add_module("backbone", Backbone(in_features, hidden_features))
+        self.add_module("head", Head(hidden_features, num_classes))
+
+    def forward(self, x):
+        return self.head(self.backbone(x))
