@@ -10,8 +10,10 @@ from it, so the reference's side goes through exactly what the candidate's goes 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
+import io
 import os
 import tempfile
 import threading
@@ -76,7 +78,10 @@ class Reference:
         stored = self._load()
         if key not in stored:
             try:
-                with _OBSERVING:
+                # What the reference prints is not the judge's to print (check --json prints
+                # exactly one document).
+                with _OBSERVING, contextlib.redirect_stdout(io.StringIO()), \
+                        contextlib.redirect_stderr(io.StringIO()):
                     value = check.observe(self.module, **wire.decode(encoded))
             except Exception as error:
                 raise NoReferenceObservation(

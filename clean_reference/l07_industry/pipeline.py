@@ -105,7 +105,7 @@ def run_pipeline(config: PipelineConfig) -> PipelineResult:
     path.parent.mkdir(parents=True, exist_ok=True)
     history, best_epoch, best_metric = [], -1, math.inf
     for epoch in range(config.epochs):
-        # A fresh order each epoch, fixed by (seed, epoch): a resumed run replays it.
+        # Built per epoch, so that a run resumed at any epoch replays that epoch's batches.
         train_loader = make_loader(train_set, config.batch_size, shuffle=True,
                                    seed=config.seed + epoch)
         lr = optimizer.param_groups[0]["lr"]  # the rate this epoch trains with
