@@ -84,9 +84,12 @@ class Scenario:
     level: Level
     title: str
     brief: str  # what the code must do, for the learner: no spoilers
-    hints: tuple[str, ...]  # progressive, vaguest first
+    hints: tuple[str, ...]  # progressive, vaguest first; true of every bug class it hosts
     bug_classes: tuple[str, ...]  # mutator ids that apply here
     equivalents: tuple[Equivalent, ...] = ()
+    # Hints that fit some bug classes only: (text, classes), shown after the general ones
+    # when one of those classes was injected (`[[class_hint]]` tables in the TOML).
+    class_hints: tuple[tuple[str, tuple[str, ...]], ...] = ()
     guide: str = ""  # "guide-name#section" for further reading
     classic: int | None = None  # its number in level 04's classic series, if it is one
     classic_site: str | None = None  # "mutator:line:column": the bug as the series documents it
@@ -125,6 +128,7 @@ def _load_scenario(path: Path, level: Level) -> Scenario:
         title=data["title"],
         brief=data["brief"].strip(),
         hints=tuple(data.get("hints", ())),
+        class_hints=tuple((h["text"], tuple(h["classes"])) for h in data.get("class_hint", ())),
         bug_classes=tuple(data.get("bug_classes", ())),
         equivalents=tuple(Equivalent(e["site"], e["reason"]) for e in data.get("equivalent", ())),
         guide=data.get("guide", ""),

@@ -16,6 +16,7 @@ def hint_ladder(scenario: Scenario, manifest: dict, served: str) -> list[str]:
     if manifest.get("kind", "bug") != "bug":
         return ladder
     site = parse_site(manifest["site"])
+    ladder += [text for text, classes in scenario.class_hints if site.mutator in classes]
     ladder.append(mutators.by_id(site.mutator).HINT)
     reference = scenario.reference_path.read_text(encoding="utf-8")
     line, missing = _served_line(reference, served, site.line)

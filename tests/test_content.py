@@ -53,6 +53,7 @@ def test_metadata_is_complete(scenario):
     assert scenario.title.strip() and scenario.brief.strip()
     assert len(scenario.hints) >= 2 and all(h.strip() for h in scenario.hints)
     assert len(set(scenario.hints)) == len(scenario.hints)
+    assert all(text.strip() and set(classes) <= set(scenario.bug_classes) for text, classes in scenario.class_hints)
     assert scenario.bug_classes and len(set(scenario.bug_classes)) == len(scenario.bug_classes)
     assert all(e.reason.strip() for e in scenario.equivalents)
     if scenario.guide:

@@ -26,7 +26,7 @@ from bughunt.runner import isolation
 # machine may take many seconds, and none of it counts against a check. The candidate's
 # import is bounded apart from both, by `load_timeout`.
 START_TIMEOUT = 180.0
-MIN_LOAD_TIMEOUT = 30.0
+MIN_LOAD_TIMEOUT = 10.0
 OUTPUT_TAIL = 2000
 
 _live: set[int] = set()

@@ -105,10 +105,11 @@ FILE_ATTACK = WRONG + (
     "    pass\n")
 
 
-def _check(file: Path, *extra: str, env=None, timeout: float = 240) -> tuple[subprocess.CompletedProcess, float]:
+def _check(file: Path, *extra: str, env=None, limit: str = "10",
+           timeout: float = 240) -> tuple[subprocess.CompletedProcess, float]:
     started = time.monotonic()
     done = subprocess.run([sys.executable, "-m", "bughunt", "check", SCENARIO.id, str(file), "--json",
-                           "--timeout", "10", *extra], capture_output=True, text=True, timeout=timeout,
+                           "--timeout", limit, *extra], capture_output=True, text=True, timeout=timeout,
                           env=env or os.environ.copy(), cwd=file.parent)
     return done, time.monotonic() - started
 
@@ -176,7 +177,7 @@ def test_an_answer_that_arrives_late_is_a_timeout_not_a_pass(tmp_path):
                     "    import time\n"
                     "    time.sleep(30)\n"
                     "    return _real(*args)\n")
-    done, seconds = _check(file)
+    done, seconds = _check(file, limit="3")
     document = _assert_refused(done, seconds)
     assert [c["status"] for c in document["checks"]] == ["timeout"] * 3
 

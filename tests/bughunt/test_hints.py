@@ -23,3 +23,13 @@ def test_a_changed_line_is_named_by_its_served_number():
     rung, served, reference = _last_rung("loss-input")
     line = int(rung.split("line ")[1].split()[0])
     assert "softmax" in served[line - 1] and "softmax" not in reference[line - 1]
+
+
+def test_a_hint_about_one_bug_class_is_shown_only_for_that_class():
+    accumulation = catalog.scenario("l06_advanced.accumulation")
+    served = accumulation.reference_path.read_text()
+    for bug in ("zero-grad", "accumulation-scale"):
+        site = mutants.sites_of(accumulation, bug)[0]
+        ladder = hints.hint_ladder(accumulation, {"site": site.id}, served)
+        about_groups = any("multiple of `accum_steps`" in rung for rung in ladder)
+        assert about_groups == (bug == "accumulation-scale")
