@@ -2,6 +2,7 @@
 
 from mutators._base import Mutator, Site, SiteNotFound, apply, parse_site, sites
 from mutators.accumulation_scale import AccumulationScale
+from mutators.amp_scaler import AmpScaler
 from mutators.alpha_bar_shape import AlphaBarShape
 from mutators.autograd_backward import AutogradBackward
 from mutators.attention import Attention
@@ -39,6 +40,7 @@ ALL_MUTATORS: tuple[type[Mutator], ...] = (
     Inplace,
     ClipOrder,
     AccumulationScale,
+    AmpScaler,
     LossInput,
     Seed,
     OutputActivation,

@@ -15,12 +15,12 @@ deadline, so a busy machine does not fail correct code.
 from __future__ import annotations
 
 import ast
+import atexit
 import importlib
 import os
 import queue
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,17 +115,23 @@ def reference_of(scenario_id: str, device: str) -> Reference:
 
 
 def warm_up(scenario_ids: Iterable[str], device: str = "cpu") -> None:
-    """Import torch, the checks and the references here, once."""
-    import torch
-
+    """Import the checks here (their strategies and comparisons), once."""
     from bughunt import lazy_dynamo, placement
 
     lazy_dynamo.install()
-    torch.set_num_threads(1)  # the reference computes as the runner does
-    placement.set_device(device)
+    placement.set_device(device)  # comparisons may ask which device the checks ran on
     for scenario_id in sorted(set(scenario_ids)):
         checks_of(scenario_id)
         reference_of(scenario_id, device)
+
+
+@atexit.register
+def close_references() -> None:
+    """Stop the reference runners (they would also go with this process)."""
+    with _references_lock:
+        references = list(_references.values())
+    for reference in references:
+        reference.close()
 
 
 def hidden_paths(extra: Iterable[Path] = ()) -> list[Path]:
@@ -195,10 +201,6 @@ class Pool:
         self.shown = sorted({p for s in self.scenario_ids for p in allowed_references([s])})
         self._idle: list[Runner] = []
         self._lock = threading.Lock()
-        # Runners die with the thread that started them (bubblewrap's --die-with-parent is a
-        # parent-death signal, which Linux ties to the thread), so one long-lived thread
-        # starts them all, whichever worker asks.
-        self._starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bughunt-runner-starter")
 
     def _modules(self) -> list[str]:
         return [catalog.scenario(s).checks_module for s in self.scenario_ids]
@@ -209,7 +211,7 @@ class Pool:
                 runner = self._idle.pop()
                 if runner.alive:
                     return runner
-        return self._starter.submit(Runner, self._modules(), self.device, self.hidden, self.shown).result()
+        return Runner(self._modules(), self.device, self.hidden, self.shown)
 
     def _give_back(self, runner: Runner) -> None:
         if self.fresh or not runner.alive:
@@ -223,7 +225,6 @@ class Pool:
             idle, self._idle = self._idle, []
         for runner in idle:
             runner.close()
-        self._starter.shutdown()
 
     def __enter__(self) -> Pool:
         return self
@@ -231,7 +232,18 @@ class Pool:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def _prestart(self, count: int) -> None:
+        """Start runners now: they boot (Python, torch, the checks) while this process
+        imports the same for its own side, on the other core."""
+        with self._lock:
+            missing = count - len(self._idle)
+        for _ in range(missing):
+            runner = Runner(self._modules(), self.device, self.hidden, self.shown)
+            with self._lock:
+                self._idle.append(runner)
+
     def grade(self, job: Job, timeout: float = DEFAULT_TIMEOUT) -> Verdict:
+        self._prestart(1)
         warm_up([job.scenario_id], job.device)
         grading = _Grading(self, job, timeout)
         try:
@@ -241,6 +253,7 @@ class Pool:
 
     def grade_many(self, jobs: list[Job], timeout: float = DEFAULT_TIMEOUT) -> Iterator[tuple[int, Verdict]]:
         """Yield `(index, verdict)` for every job as it finishes, `workers` at a time."""
+        self._prestart(min(self.workers, len(jobs)))
         warm_up({j.scenario_id for j in jobs}, self.device)
         todo: queue.Queue = queue.Queue()
         for item in enumerate(jobs):

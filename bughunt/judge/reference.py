@@ -1,22 +1,24 @@
-"""The reference's observations: computed in the judge, once, then cached.
+"""The reference's observations: made once, by a runner of the reference's own, then cached.
 
-An observation is deterministic per (scenario, check, example, device) and the sources that
-produce it, so it is kept in memory for the life of the process (`analyze`, `generate`,
-`watch`) and on disk in the user's cache folder (`check`, `submit`), in a file named by a
-hash of every reference, checks and support source and the torch version: editing any of
-them starts a new file. Observations are stored in the wire format, and handed out decoded
-from it, so the reference's side goes through exactly what the candidate's goes through.
+The reference is observed in a runner process like the candidate's (same warm start, same
+settings), loaded from the source the judge reads. Not in the judge itself: the judge runs
+Hypothesis in several threads, and Hypothesis reseeds the global random generators around
+every example, which would race with an observation that seeds them. An observation is
+deterministic per (scenario, check, example, device) and the sources that produce it, so it
+is kept in memory for the life of the process (`analyze`, `generate`, `watch`) and on disk
+in the user's cache folder (`check`, `submit`), in a file named by a hash of every
+reference, checks and support source and the torch version: editing any of them starts a
+new file. Observations are stored in the wire format and handed out decoded from it.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import importlib
-import io
 import os
 import tempfile
 import threading
+import time
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -50,9 +52,8 @@ def sources_digest() -> str:
     return digest.hexdigest()[:16]
 
 
-# Observations seed and read process-wide state (the global RNG, torch's default dtype, the
-# placement device), so two threads of the judge must never observe at the same time.
-_OBSERVING = threading.Lock()
+# A reference observation is ours to make: it gets far longer than a candidate's deadline.
+REFERENCE_TIMEOUT = 300.0
 
 
 class NoReferenceObservation(RuntimeError):
@@ -65,7 +66,8 @@ class Reference:
     def __init__(self, scenario, device: str, *, disk: bool = True) -> None:
         self.scenario = scenario
         self.device = device
-        self.module = importlib.import_module(scenario.reference_module)
+        self._runner = None  # started at the first observation the cache does not hold
+        self._runner_lock = threading.Lock()
         self.path = cache_dir() / "observations" / f"{scenario.id}-{device}-{sources_digest()}.bin" \
             if disk else None
         self._stored: dict[str, bytes] | None = None
@@ -77,20 +79,45 @@ class Reference:
         key = f"{check.name}:{hashlib.sha256(encoded).hexdigest()}"
         stored = self._load()
         if key not in stored:
-            try:
-                # What the reference prints is not the judge's to print (check --json prints
-                # exactly one document).
-                with _OBSERVING, contextlib.redirect_stdout(io.StringIO()), \
-                        contextlib.redirect_stderr(io.StringIO()):
-                    value = check.observe(self.module, **wire.decode(encoded))
-            except Exception as error:
-                raise NoReferenceObservation(
-                    f"the reference fails check {check.name!r} of {self.scenario.id} on "
-                    f"{example}: {type(error).__name__}: {error}") from error
+            value = self._observe(check, wire.decode(encoded))
             with self._lock:
                 stored[key] = wire.encode(value)
                 self._dirty = True
         return wire.decode(stored[key])
+
+    def _observe(self, check: Check, example: dict[str, Any]) -> Any:
+        from bughunt.runner.client import Runner, RunnerLost
+
+        with self._runner_lock:
+            try:
+                if self._runner is None or not self._runner.alive:
+                    self._runner = self._start(Runner)
+                status, value = self._runner.observe(check.name, example, time.monotonic() + REFERENCE_TIMEOUT)
+            except RunnerLost as lost:
+                status, value = "error", lost.message
+        if status != "observation":
+            raise NoReferenceObservation(f"the reference fails check {check.name!r} of {self.scenario.id} "
+                                         f"on {example}: {value}")
+        return value
+
+    def _start(self, runner_class):
+        from bughunt.judge.grader import allowed_references, hidden_paths
+
+        runner = runner_class([self.scenario.checks_module], self.device, hidden_paths(),
+                              allowed_references([self.scenario.id]))
+        problem = runner.load(self.scenario.reference_path.read_text(encoding="utf-8"),
+                              str(self.scenario.reference_path), f"reference_{self.scenario.module_name}",
+                              self.scenario.checks_module, load_timeout=REFERENCE_TIMEOUT)
+        if problem is not None:
+            runner.close()
+            raise NoReferenceObservation(f"the reference of {self.scenario.id} does not import: {problem}")
+        return runner
+
+    def close(self) -> None:
+        with self._runner_lock:
+            if self._runner is not None:
+                self._runner.close()
+                self._runner = None
 
     def _load(self) -> dict[str, bytes]:
         with self._lock:

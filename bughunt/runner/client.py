@@ -16,6 +16,7 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,10 @@ OUTPUT_TAIL = 2000
 
 _live: set[int] = set()
 _live_lock = threading.Lock()
+# Runners die with the thread that started them (bubblewrap's --die-with-parent is a
+# parent-death signal, which Linux ties to the thread), so one thread that lives as long as
+# the process starts them all, whichever thread asks.
+_starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bughunt-runner-starter")
 
 
 class RunnerLost(Exception):
@@ -58,12 +63,18 @@ class Runner:
                if key in ("PATH", "LANG", "LC_ALL", "PYTHONPATH", "CUDA_VISIBLE_DEVICES")}
         env.update(OMP_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1",
                    HOME=self.scratch, TMPDIR=self.scratch)
-        with _live_lock:
-            self.process = subprocess.Popen(
-                isolation.command(argv, list(hidden), list(shown)), stdin=subprocess.DEVNULL, stdout=self.output,
-                stderr=self.output, cwd=self.scratch, env=env, close_fds=True,
-                pass_fds=(runner_end.fileno(),), preexec_fn=isolation.limits(device))
-            _live.add(self.process.pid)
+        command = isolation.command(argv, list(hidden), list(shown))
+
+        def start() -> subprocess.Popen:
+            with _live_lock:
+                process = subprocess.Popen(
+                    command, stdin=subprocess.DEVNULL, stdout=self.output, stderr=self.output,
+                    cwd=self.scratch, env=env, close_fds=True, pass_fds=(runner_end.fileno(),),
+                    preexec_fn=isolation.limits(device))
+                _live.add(process.pid)
+                return process
+
+        self.process = _starter.submit(start).result()
         runner_end.close()
         self.alive = True
         self.ready = False  # the zygote has imported torch and the checks
