@@ -10,6 +10,7 @@ from mutators.cat_dim import CatDim
 from mutators.checkpoint import Checkpoint
 from mutators.clip_order import ClipOrder
 from mutators.data_leak import DataLeak
+from mutators.detach import Detach
 from mutators.device import Device
 from mutators.early_stopping import EarlyStopping
 from mutators.eval_mode import EvalMode
@@ -17,6 +18,7 @@ from mutators.forward_shape import ForwardShape
 from mutators.freeze import Freeze
 from mutators.inplace import Inplace
 from mutators.labels_dtype import LabelsDtype
+from mutators.loss_reduction import LossReduction
 from mutators.loss_input import LossInput
 from mutators.no_grad import NoGrad
 from mutators.norm_placement import NormPlacement
@@ -42,6 +44,8 @@ ALL_MUTATORS: tuple[type[Mutator], ...] = (
     AccumulationScale,
     AmpScaler,
     LossInput,
+    LossReduction,
+    Detach,
     Seed,
     OutputActivation,
     TargetShape,
