@@ -83,7 +83,10 @@ def command(argv: list[str], hidden: list[Path], shown: list[Path] = ()) -> list
         if not any(path.is_relative_to(k) for k in kept):
             kept.append(path)
     wrapped = ["bwrap", "--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534",
-               "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+               "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+               # The private scratch folders first: a bind below them (a project checked out
+               # under /tmp) must land on top of them, not be hidden by them.
+               "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs", "/run", "--tmpfs", "/var/tmp"]
     for path in kept:
         wrapped += ["--ro-bind", str(path), str(path)]
     for link in links:
@@ -93,8 +96,7 @@ def command(argv: list[str], hidden: list[Path], shown: list[Path] = ()) -> list
             wrapped += ["--tmpfs", str(path)] if path.is_dir() else ["--ro-bind", "/dev/null", str(path)]
     for path in shown:
         wrapped += ["--ro-bind", str(path), str(path)]
-    wrapped += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs", "/run",
-                "--tmpfs", "/var/tmp", "--chdir", "/tmp", "--setenv", "HOME", "/tmp"]
+    wrapped += ["--chdir", "/tmp", "--setenv", "HOME", "/tmp"]
     return wrapped + argv
 
 
