@@ -1,0 +1,1 @@
+"""The trusted side of grading: checks, examples, the reference's observations, verdicts."""

@@ -1,0 +1,1 @@
+"""The untrusted side of grading: a process that loads a candidate and answers observations."""
