@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bughunt import catalog, wire
-from bughunt.judge.checking import Check, describe
+from bughunt.judge.checking import Check, describe, run_property
 from bughunt.runner.loading import load_source
 
 
@@ -29,8 +29,6 @@ def _candidate(path: Path):
 
 def run(chk: Check, scenario_id: str, file: Path) -> None:
     """One check as a pytest test: every example, candidate and reference observed here."""
-    from hypothesis import HealthCheck, Phase, example, given, settings
-
     reference = importlib.import_module(catalog.scenario(scenario_id).reference_module)
     candidate = _candidate(Path(file))
 
@@ -46,12 +44,4 @@ def run(chk: Check, scenario_id: str, file: Path) -> None:
         except AssertionError as error:
             pytest.fail(f"{chk.symptom}\n{describe(error)}\nexample: {drawn}", pytrace=False)
 
-    if not chk.given:
-        prop()
-        return
-    test = given(**chk.given)(prop)
-    for case in reversed(chk.examples):
-        test = example(**case)(test)
-    settings(max_examples=chk.max_examples, derandomize=True, database=None, deadline=None,
-             phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),
-             report_multiple_bugs=False)(test)()
+    run_property(chk, prop)

@@ -94,6 +94,26 @@ def describe(error: BaseException) -> str:
     return f"{name}: {text}" if text else name
 
 
+def run_property(chk: Check, prop: Callable[..., None], seed: int | None = None) -> None:
+    """Call `prop(**example)` on the check's explicit examples, then on drawn ones: derandomized,
+    no database, no shrinking, one failure reported. A check with nothing to draw runs once."""
+    if not chk.given:
+        prop()
+        return
+    from hypothesis import HealthCheck, Phase, example, given, settings
+    from hypothesis import seed as seeded
+
+    test = given(**chk.given)(prop)
+    for case in reversed(chk.examples):
+        test = example(**case)(test)
+    test = settings(max_examples=chk.max_examples, derandomize=True, database=None, deadline=None,
+                    phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),
+                    print_blob=False, report_multiple_bugs=False)(test)
+    if seed is not None:
+        test = seeded(seed)(test)
+    test()
+
+
 def show_example(example: Mapping[str, Any]) -> str:
     """The drawn values, whole: `seed=0, shape={'batch': 1, 'height': 2}`."""
     return ", ".join(f"{name}={value!r}" for name, value in example.items())

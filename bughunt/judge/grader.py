@@ -33,7 +33,7 @@ from bughunt.judge.reference import cache_dir  # noqa: E402
 # Hypothesis keeps nothing beside the learner's file: its few caches go to ours.
 os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(cache_dir() / "hypothesis"))
 
-from bughunt.judge.checking import Check, Outcome, describe, show_example  # noqa: E402
+from bughunt.judge.checking import Check, Outcome, describe, run_property, show_example  # noqa: E402
 from bughunt.judge.reference import Reference  # noqa: E402
 from bughunt.runner import isolation  # noqa: E402
 from bughunt.runner.client import Runner, RunnerLost  # noqa: E402
@@ -353,8 +353,6 @@ class _Grading:
         self.pool._give_back(runner)
 
     def _check(self, chk: Check) -> Outcome:
-        from hypothesis import HealthCheck, Phase, example, given, seed, settings
-
         started = time.monotonic()
         runner = self.runner
         budget = [self.timeout]  # only the runner's time counts: never the judge's own work
@@ -379,16 +377,7 @@ class _Grading:
                 raise _Stop(Outcome(chk.name, "fail", chk.symptom, describe(error), shown)) from None
 
         try:
-            if not chk.given:
-                prop()
-            else:
-                test = given(**chk.given)(prop)
-                for case in reversed(chk.examples):
-                    test = example(**case)(test)
-                test = settings(max_examples=chk.max_examples, derandomize=True, database=None,
-                                deadline=None, phases=[Phase.explicit, Phase.generate],
-                                suppress_health_check=list(HealthCheck), print_blob=False)(test)
-                seed(self.job.seed)(test)()
+            run_property(chk, prop, self.job.seed)
         except _Stop as stop:
             stop.outcome.seconds = time.monotonic() - started
             stop.outcome.priority = chk.priority

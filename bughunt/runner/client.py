@@ -55,7 +55,6 @@ class Runner:
         self.socket = judge_end
         self.output = tempfile.TemporaryFile()
         self.scratch = tempfile.mkdtemp(prefix="bughunt-runner-")
-        self.isolation = isolation.level()
         argv = [sys.executable, "-m", "bughunt.runner", "--checks", ",".join(checks_modules),
                 "--device", device,
                 "--channel", str(runner_end.fileno())]
