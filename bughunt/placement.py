@@ -9,6 +9,8 @@ tensors and the model lives on the GPU, so the real error fires instead.
 
 from __future__ import annotations
 
+import functools
+
 import torch
 
 _target = torch.device("cpu")
@@ -25,6 +27,10 @@ def device() -> torch.device:
 
 
 _MOVES = ("to", "cuda")
+# Calls whose result lives where their first tensor lives (`dest.copy_(batch)`,
+# `param.new_tensor(batch)`) or where their second does (`batch.type_as(param)`).
+_ONTO_FIRST = ("copy_", "new_tensor", "new_empty", "new_zeros", "new_ones", "new_full")
+_ONTO_SECOND = ("type_as",)
 
 
 def _names_a_device(args, kwargs) -> bool:
@@ -32,6 +38,20 @@ def _names_a_device(args, kwargs) -> bool:
         return True
     return any(isinstance(a, (torch.device, str, int)) and not isinstance(a, bool) or
                (isinstance(a, torch.Tensor) and not isinstance(a, HostTensor)) for a in args[1:])
+
+
+def _lands_on_host(name: str, args, kwargs) -> bool | None:
+    """Whether the call's result is still on the host; None when the call moves nothing."""
+    if kwargs.get("device") is not None:
+        return False  # `torch.as_tensor(batch, device=dev)`, `zeros_like(batch, device=dev)`
+    if name in _MOVES and _names_a_device(args, kwargs):
+        return isinstance(args[1], HostTensor) if args[1:] and isinstance(args[1], torch.Tensor) \
+            else False
+    if name in _ONTO_FIRST and args and isinstance(args[0], torch.Tensor):
+        return isinstance(args[0], HostTensor)
+    if name in _ONTO_SECOND and len(args) > 1 and isinstance(args[1], torch.Tensor):
+        return isinstance(args[1], HostTensor)
+    return None
 
 
 def _tensors(value, found: list) -> list:
@@ -46,17 +66,23 @@ def _tensors(value, found: list) -> list:
     return found
 
 
+def _placed(value, host: bool):
+    if isinstance(value, torch.Tensor) and isinstance(value, HostTensor) != host:
+        return value.as_subclass(HostTensor if host else torch.Tensor)
+    return value
+
+
 class HostTensor(torch.Tensor):
-    """A tensor still on the host: `.to(device)` is the only way onto the device."""
+    """A tensor still on the host: moving it to the device (`.to(device)`, `torch.as_tensor(x,
+    device=...)`, `copy_` into a device tensor, ...) is the only way to mix it with the model."""
 
     @classmethod
     def __torch_function__(cls, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
-        if getattr(func, "__name__", "") in _MOVES and _names_a_device(args, kwargs):
+        host = _lands_on_host(getattr(func, "__name__", ""), args, kwargs)
+        if host is not None:
             with torch._C.DisableTorchFunctionSubclass():
-                moved = func(*args, **kwargs)
-                # .to() onto the tensor's own device returns the tensor itself: unwrap it.
-                return moved.as_subclass(torch.Tensor) if isinstance(moved, HostTensor) else moved
+                return _placed(func(*args, **kwargs), host)
         with torch._C.DisableTorchFunctionSubclass():
             tensors = [t for t in _tensors(list(args) + list(kwargs.values()), []) if t.dim() > 0]
         if any(isinstance(t, HostTensor) for t in tensors) and \
@@ -66,6 +92,28 @@ class HostTensor(torch.Tensor):
                 f"{_target.type if _target.type != 'cpu' else 'cuda'}:0 and cpu!"
             )
         return super().__torch_function__(func, types, args, kwargs)
+
+
+def _keeping_place(factory):
+    """`factory` (torch.as_tensor, torch.asarray, torch.tensor), landing where a device would.
+
+    These never reach `__torch_function__`, and `as_tensor` hands back its argument itself
+    when nothing changes, so a host batch would stay a host batch after a correct move.
+    """
+    @functools.wraps(factory)
+    def build(data, *args, **kwargs):
+        result = factory(data, *args, **kwargs)
+        if not isinstance(data, HostTensor):
+            return result
+        return _placed(result, host=kwargs.get("device") is None)
+    build.keeps_place = True
+    return build
+
+
+if not getattr(torch.as_tensor, "keeps_place", False):
+    torch.as_tensor = _keeping_place(torch.as_tensor)
+    torch.asarray = _keeping_place(torch.asarray)
+    torch.tensor = _keeping_place(torch.tensor)
 
 
 def on_host(tensor: torch.Tensor) -> torch.Tensor:

@@ -15,6 +15,7 @@ from mutators.device import Device
 from mutators.early_stopping import EarlyStopping
 from mutators.eval_mode import EvalMode
 from mutators.forward_shape import ForwardShape
+from mutators.grad_checkpoint import GradCheckpoint
 from mutators.freeze import Freeze
 from mutators.inplace import Inplace
 from mutators.labels_dtype import LabelsDtype
@@ -61,6 +62,7 @@ ALL_MUTATORS: tuple[type[Mutator], ...] = (
     Freeze,
     Shuffle,
     AutogradBackward,
+    GradCheckpoint,
 )
 
 

@@ -2,8 +2,9 @@
 
 `tests/alternatives/<level package>/<module>.py` solves scenario `<level package>.<module>`
 in a way deliberately unlike the reference (other idioms, another loop shape, another
-module layout the docstrings allow); `wrong_<module>.py` beside it is a learner's mistake
-that no mutator makes. A correct alternative that fails means a check demands more than the
+module layout the docstrings allow); `<module>__<how>.py` are further correct ones, each
+showing one way a check once demanded more than the contract; `wrong_<module>.py` beside
+them is a learner's mistake that no mutator makes (`wrong_<module>__<how>.py`, more). A correct alternative that fails means a check demands more than the
 stub's docstrings promise; a wrong one that passes means a check is too lenient.
 """
 
@@ -21,11 +22,11 @@ WRONG = "wrong_"
 
 
 def _scenario_id(path: Path) -> str:
-    return f"{path.parent.name}.{path.stem.removeprefix(WRONG)}"
+    return f"{path.parent.name}.{path.stem.removeprefix(WRONG).split('__')[0]}"
 
 
 FILES = sorted(ROOT.glob("*/*.py"))
-IDS = [_scenario_id(p) + ("-wrong" if p.name.startswith(WRONG) else "") for p in FILES]
+IDS = [str(p.relative_to(ROOT).with_suffix("")) for p in FILES]
 
 
 def test_every_file_names_a_scenario():
@@ -36,7 +37,8 @@ def test_every_file_names_a_scenario():
 
 def test_every_alternative_has_a_wrong_twin():
     names = {p.relative_to(ROOT) for p in FILES}
-    alone = [n for n in names if not n.name.startswith(WRONG) and n.with_name(WRONG + n.name) not in names]
+    alone = [n for n in names if "__" not in n.name and not n.name.startswith(WRONG)
+             and n.with_name(WRONG + n.name) not in names]
     assert not alone, f"alternatives without a wrong_ twin: {sorted(map(str, alone))}"
 
 

@@ -49,6 +49,8 @@ class CheckpointedMLP(nn.Module):
 
         In training with `use_checkpoint`, every block is recomputed in backward rather than
         keeping its activations; in eval mode, or with the flag off, blocks run as usual.
+        The blocks get their gradients even when nothing entering them requires grad (a
+        frozen `stem` and an input without `requires_grad`, as in fine-tuning).
         """
         h = self.stem(x)  # (B, H)
         for block in self.blocks:

@@ -60,8 +60,9 @@ class PathTensorDataset(Dataset):
         """The `i`-th file's tensor, loaded now and exactly as saved, and its label as an int64
         tensor of shape ().
 
-        Loading at this point means a file rewritten since the dataset was made is read as it
-        is now; a file that has gone raises FileNotFoundError naming its path.
+        Every read loads the file afresh, so a file rewritten since the dataset was made (or
+        since it was last read) is read as it is now; a file that has gone raises
+        FileNotFoundError naming its path.
         """
         path, label = self.samples[i]
         if not path.is_file():  # say which file, and why it may have gone

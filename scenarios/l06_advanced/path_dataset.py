@@ -79,21 +79,46 @@ def _same_index(got, expected, **example) -> None:
         f"{_describe(expected['entries'])}")
 
 
+# How the root is handed over: a Path, a str, a path relative to the working directory, or
+# a symbolic link to the real folder. Keys join the root as given, so none of these may be
+# resolved away.
+ROOT_FORMS = ("path", "text", "relative", "symlink")
+
+
+def _given_root(tmp: Path, real: Path, form: str):
+    if form == "relative":
+        os.chdir(tmp)
+        return Path(real.name)
+    if form == "symlink":
+        link = tmp / "link"
+        link.symlink_to(real, target_is_directory=True)
+        return link
+    return str(real) if form == "text" else real
+
+
 @check("the index does not map each class folder's .pt files to the class's rank in name order",
-       given=dict(classes=trees, seed=seeds, as_text=st.booleans()),
-       examples=[dict(classes=[("b", 2), ("a10", 0), ("a2", 1)], seed=0, as_text=False),
-                 dict(classes=[("Zeta", 1), ("cat_1", 3)], seed=1, as_text=True),
-                 dict(classes=[("cat_1", 0)], seed=2, as_text=False)],
+       given=dict(classes=trees, seed=seeds, root=st.sampled_from(ROOT_FORMS)),
+       examples=[dict(classes=[("b", 2), ("a10", 0), ("a2", 1)], seed=0, root="path"),
+                 dict(classes=[("Zeta", 1), ("cat_1", 3)], seed=1, root="text"),
+                 dict(classes=[("cat_1", 0)], seed=2, root="path"),
+                 dict(classes=[("b", 1), ("a2", 2)], seed=3, root="relative"),
+                 dict(classes=[("a10", 2), ("Zeta", 1)], seed=4, root="symlink")],
        compare=_same_index)
-def same_index(module, classes, seed, as_text):
+def same_index(module, classes, seed, root):
     with tempfile.TemporaryDirectory(dir=FAST_TMP) as tmp:
-        root = Path(tmp)
-        _build_tree(root, classes, seed)
-        index = module.build_index(str(root) if as_text else root)
+        real = Path(tmp) / "data"
+        real.mkdir()
+        _build_tree(real, classes, seed)
+        cwd = os.getcwd()
+        try:
+            given = _given_root(Path(tmp), real, root)
+            index = module.build_index(given)
+        finally:
+            os.chdir(cwd)
         if not isinstance(index, dict):
             return {"class": type(index).__name__}
-        # (path relative to the root, whether it is a pathlib.Path, the label or what it is)
-        entries = [(_relative(path, root), isinstance(path, Path),
+        # (path relative to the root as given, whether it is a pathlib.Path, the label or what it is)
+        entries = [(_relative(path, Path(given)), isinstance(path, Path),
                     label if type(label) is int else repr(label)[:80])
                    for path, label in index.items()]
         return {"class": "dict", "entries": entries}
@@ -151,13 +176,23 @@ def same_items(module, classes, seed):
         return {"length": length, "items": items}
 
 
+def _tensor_or_text(value):
+    return plain(value) if isinstance(value, torch.Tensor) else repr(value)[:80]
+
+
+def _same_tensor(got, expected) -> bool:
+    return isinstance(got, torch.Tensor) and got.dtype == expected.dtype and \
+        got.shape == expected.shape and torch.equal(got, expected)
+
+
 def _lazy(got, expected, **example) -> None:
     assert isinstance(got, dict), "the dataset's items could not be read"
-    changed = got.get("changed")
-    assert isinstance(changed, torch.Tensor) and changed.dtype == expected["changed"].dtype \
-        and changed.shape == expected["changed"].shape and torch.equal(changed, expected["changed"]), (
+    assert _same_tensor(got.get("changed"), expected["changed"]), (
         "an item does not hold what its file holds when the item is read: "
         "files must be loaded in __getitem__, not ahead of time")
+    assert _same_tensor(got.get("reread"), expected["reread"]), (
+        "an item read a second time still holds what its file held the first time: "
+        "a file rewritten since is served stale")
     raised = got.get("raised")
     assert raised is not None, "reading an item whose file is gone raised no FileNotFoundError"
     assert got.get("not_found") is True, (
@@ -180,7 +215,9 @@ def lazy_loading(module, classes, seed):
         dataset = module.PathTensorDataset(index)
         torch.save(torch.full((3,), float(seed)), changed)  # written after the dataset was made
         tensor, _ = dataset[len(paths) - 1]
-        observed = {"changed": plain(tensor) if isinstance(tensor, torch.Tensor) else repr(tensor)[:80],
+        torch.save(torch.full((2,), float(seed) + 1), changed)  # rewritten after being read
+        again, _ = dataset[len(paths) - 1]
+        observed = {"changed": _tensor_or_text(tensor), "reread": _tensor_or_text(again),
                     "raised": None}
         try:
             dataset[0]

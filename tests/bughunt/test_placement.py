@@ -32,3 +32,32 @@ def test_scalars_mix_freely_as_with_cuda():
 
 def test_plain_strips_the_subclass():
     assert type(plain(on_host(torch.ones(2)))) is torch.Tensor
+
+
+@pytest.mark.parametrize("move", [
+    lambda batch: torch.as_tensor(batch, device=torch.device("cpu")),
+    lambda batch: torch.asarray(batch, device="cpu"),
+    lambda batch: torch.tensor(batch, device="cpu"),
+    lambda batch: batch.to(torch.zeros(1)),
+    lambda batch: batch.to("cpu", non_blocking=True),
+    lambda batch: batch.type_as(torch.zeros(1)),
+    lambda batch: torch.zeros(1).new_tensor(batch),
+    lambda batch: torch.empty(4, 3).copy_(batch),
+    lambda batch: torch.zeros_like(batch, device="cpu"),
+], ids=["as_tensor", "asarray", "tensor", "to-tensor", "to-non-blocking", "type_as",
+        "new_tensor", "copy_", "zeros_like"])
+def test_every_way_pytorch_moves_a_tensor_counts_as_a_move(move):
+    moved = move(on_host(torch.randn(4, 3)))
+    assert type(moved) is torch.Tensor
+    torch.nn.Linear(3, 2)(moved)
+
+
+@pytest.mark.parametrize("stay", [
+    lambda batch: torch.as_tensor(batch),
+    lambda batch: torch.tensor(batch),
+    lambda batch: batch.to(on_host(torch.zeros(1))),
+    lambda batch: batch.new_tensor([1.0, 2.0]),
+    lambda batch: on_host(torch.empty(4, 3)).copy_(batch),
+], ids=["as_tensor", "tensor", "to-host-tensor", "new_tensor", "copy_"])
+def test_copies_without_a_device_stay_on_the_host(stay):
+    assert isinstance(stay(on_host(torch.randn(4, 3))), HostTensor)
