@@ -93,6 +93,9 @@ class Scenario:
     guide: str = ""  # "guide-name#section" for further reading
     classic: int | None = None  # its number in level 04's classic series, if it is one
     classic_site: str | None = None  # "mutator:line:column": the bug as the series documents it
+    # Natural alternatives for the reference's local variables, (name, (alternative, ...)),
+    # for camouflage: `camouflage.disguise(source, seed, dict(scenario.local_names))`.
+    local_names: tuple[tuple[str, tuple[str, ...]], ...] = ()
     metadata_path: Path = field(default=Path(), compare=False)
 
     @property
@@ -134,6 +137,7 @@ def _load_scenario(path: Path, level: Level) -> Scenario:
         guide=data.get("guide", ""),
         classic=classic.get("number"),
         classic_site=classic.get("site"),
+        local_names=tuple((name, tuple(options)) for name, options in data.get("local_names", {}).items()),
         metadata_path=path,
     )
 

@@ -1,22 +1,37 @@
-"""Variants: seeded choices of scenario, bug class and site, kept only if the checks kill them.
+"""Variants: seeded bugs the checks kill, disguised so that no two rounds read alike.
 
-The order of candidates depends on the seed alone: a scenario is drawn, then one of its bug
-classes, then one of that class's sites, so one scenario with many sites does not crowd out
-the others. Candidates are checked in batches, in parallel, and the first `count` killed
-ones in that order are the variants, whatever order the workers finish in.
+1. The order of candidate bugs depends on the seed alone: a scenario is drawn, then one of
+   its bug classes, then one of that class's sites (with `bugs=2`, a pair of sites of two
+   classes on two lines), so one scenario with many sites does not crowd out the others.
+2. Candidates are checked in batches, in parallel, and the first killed ones in that order
+   are kept, whatever order the workers finish in. A pair is kept only if each of its bugs
+   is killed alone and the pair is killed. Every check then runs on each kept bug, to pick
+   the most telling symptom.
+3. Each kept bug is disguised (`camouflage`: seeded rewrites that change how the code reads,
+   never what it does) and shaped to the difficulty; the disguised text must still fail the
+   check that killed its bug. Round after round the same bugs come back in new text, so a
+   level never runs out of fresh variants.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import random
 from dataclasses import dataclass
 
-from bughunt import mutants
-from bughunt.judge import grader
+from bughunt import difficulty as difficulties
+from bughunt import dressing, mutants
 from bughunt.catalog import Scenario
 from bughunt.errors import UsageError
+from bughunt.judge import grader
+from bughunt.judge.checking import Outcome
+from bughunt.mutants import Mutant
 from mutators import Site
+
+MAX_BUGS = 2
+# Disguises tried per kept bug before giving up on more distinct text from it.
+_DISGUISES_PER_BUG = 64
 
 
 @dataclass(frozen=True)
@@ -27,45 +42,64 @@ class Variant:
     seed: int
     source: str
     digest: str  # sha256 of the source: what progress remembers as "already served"
-    symptom: str  # the first failing check, as a user of the code would report it
+    symptom: str  # the most telling failing check, as a user of the code would report it
     check: str  # that check's name
+    also: tuple[Site, ...] = ()  # the other bugs of a round with several
+    difficulty: str = difficulties.DEFAULT
+    disguise: int | None = None  # camouflage's seed; None: served as the mutator wrote it
+
+    @property
+    def sites(self) -> tuple[Site, ...]:
+        return (self.site, *self.also)
 
     @property
     def bug_class(self) -> str:
-        return self.site.mutator
+        """The class, or the classes joined by `+` for a round with several bugs."""
+        return "+".join(site.mutator for site in self.sites)
 
     def manifest(self, file: str) -> dict:
         """Everything an instructor needs, the answer included."""
         return {"variant": self.id, "scenario": self.scenario.id, "bug_class": self.bug_class,
-                "site": self.site.id, "seed": self.seed, "file": file, "symptom": self.symptom,
-                "check": self.check, "sha256": self.digest}
+                "site": "+".join(site.id for site in self.sites), "seed": self.seed, "file": file,
+                "symptom": self.symptom, "check": self.check, "sha256": self.digest,
+                "difficulty": self.difficulty, "disguise": self.disguise,
+                "bugs": [{"bug_class": site.mutator, "site": site.id} for site in self.sites]}
 
 
 def source_hash(source: str) -> str:
     return hashlib.sha256(source.encode()).hexdigest()
 
 
-def symptom_of(outcome) -> str:
+def symptom_of(outcome: Outcome) -> str:
     """What a user of the code would report: the crash itself when it crashes, else what
     the check saw go wrong, with the example that shows it."""
-    message = "\n".join(outcome.message.splitlines()[:4])
-    if outcome.raised:
-        text = f"it crashes: {message}"
-    else:
-        text = f"{outcome.symptom}\n{message}" if outcome.symptom else message
-    return text + (f"\n(for example: {outcome.example})" if outcome.example else "")
+    return difficulties.symptom(outcome)
 
 
-def candidate_order(scenarios: tuple[Scenario, ...], seed: int, bug: str | None) -> list[tuple[Scenario, Site]]:
+@dataclass(frozen=True)
+class _Killed:
+    """A kept bug: its mutant, the check that killed it, the most telling failure."""
+
+    mutant: Mutant
+    killer: str
+    telling: Outcome
+
+
+def candidate_order(scenarios: tuple[Scenario, ...], seed: int, bug: str | None, bugs: int = 1,
+                    played: frozenset[tuple[str, str]] = frozenset()) -> list[tuple[Scenario, tuple[Site, ...]]]:
+    """Candidates in seeded order; bugs the learner has met (`played`: scenario id and
+    site ids joined by `+`) after the others."""
     rng = random.Random(seed)
-    pools: dict[Scenario, dict[str, list[Site]]] = {}
+    pools: dict[Scenario, dict[str, list[tuple[Site, ...]]]] = {}
     for scenario in scenarios:
-        by_class: dict[str, list[Site]] = {}
-        for site in mutants.sites_of(scenario, bug):
-            if scenario.equivalent_reason(site.id) is None:
-                by_class.setdefault(site.mutator, []).append(site)
-        for sites in by_class.values():
-            rng.shuffle(sites)
+        singles = [site for site in mutants.sites_of(scenario)
+                   if scenario.equivalent_reason(site.id) is None]
+        by_class: dict[str, list[tuple[Site, ...]]] = {}
+        for group in _groups(singles, bugs):
+            if bug is None or any(site.mutator == bug for site in group):
+                by_class.setdefault("+".join(sorted(s.mutator for s in group)), []).append(group)
+        for groups in by_class.values():
+            rng.shuffle(groups)
         if by_class:
             pools[scenario] = by_class
     order = []
@@ -78,43 +112,106 @@ def candidate_order(scenarios: tuple[Scenario, ...], seed: int, bug: str | None)
             del by_class[bug_class]
         if not by_class:
             del pools[scenario]
-    return order
+    return sorted(order, key=lambda entry: (entry[0].id, "+".join(s.id for s in entry[1])) in played)
+
+
+def _groups(sites: list[Site], bugs: int) -> list[tuple[Site, ...]]:
+    """Single sites, or sets of `bugs` sites of different classes on different lines."""
+    if bugs == 1:
+        return [(site,) for site in sites]
+    return [group for group in itertools.combinations(sites, bugs)
+            if len({s.mutator for s in group}) == bugs and len({s.line for s in group}) == bugs]
 
 
 def generate(scenarios: tuple[Scenario, ...], count: int, seed: int, *, bug: str | None = None,
-             exclude: frozenset[str] = frozenset(), workers: int = 2,
+             bugs: int = 1, difficulty: str = difficulties.DEFAULT, exclude: frozenset[str] = frozenset(),
+             played: frozenset[tuple[str, str]] = frozenset(), workers: int = 2,
              timeout: float = grader.DEFAULT_TIMEOUT) -> list[Variant]:
-    """Up to `count` distinct killed variants; `exclude` holds source hashes already served."""
-    order = candidate_order(scenarios, seed, bug)
+    """Up to `count` distinct killed variants; `exclude` holds source hashes already served,
+    `played` the bugs already met, which come back only after the others."""
+    if bug is not None:
+        mutants.check_bug_class(bug)
+    if not 1 <= bugs <= MAX_BUGS:
+        raise UsageError(f"--bugs {bugs} is not supported; choose from: {', '.join(map(str, range(1, MAX_BUGS + 1)))}")
+    if difficulty not in difficulties.LEVELS:
+        raise UsageError(f"unknown difficulty {difficulty!r}; choose from: {', '.join(difficulties.LEVELS)}")
+    order = candidate_order(scenarios, seed, bug, bugs, played)
     if not order:
         names = ", ".join(s.id for s in scenarios)
-        raise UsageError(f"no site for bug class {bug!r} in {names}" if bug else f"no bug sites in {names}")
+        what = f"{bugs} bugs of different classes on different lines" if bugs > 1 else "bug sites"
+        raise UsageError(f"no site for bug class {bug!r} in {names}" if bug else f"no {what} in {names}")
     with grader.Pool({s.id for s in scenarios}, workers=workers) as pool:
-        return _keep_killed(pool, order, count, exclude, seed, timeout)
+        killed = _kill(pool, order, count, timeout)
+        return _disguise(pool, killed, count, seed, difficulty, exclude, timeout)
 
 
-def _keep_killed(pool, order, count, exclude, seed, timeout) -> list[Variant]:
+def _kill(pool: grader.Pool, order, count: int, timeout: float) -> list[_Killed]:
+    """The first `count` candidates in `order` that the checks kill (each bug alone too).
+    Every check runs on every candidate: the kept ones need their most telling failure, and
+    nearly every candidate is kept."""
+    alone: dict[tuple[Scenario, Site], bool] = {}
+    kept: list[_Killed] = []
+    position = 0
+    while len(kept) < count and position < len(order):
+        batch: list[Mutant] = []
+        while position < len(order) and len(batch) < max(pool.workers, count - len(kept)):
+            scenario, group = order[position]
+            position += 1
+            mutant = mutants.combine(scenario, group) if len(group) > 1 else mutants.make(scenario, group[0])
+            if mutant is not None:
+                batch.append(mutant)
+        singles = sorted({(m.scenario, site) for m in batch if m.also for site in m.sites} - set(alone),
+                         key=lambda pair: (pair[0].id, pair[1]))
+        jobs = [mutants.make(scenario, site).kill_job() for scenario, site in singles]
+        jobs += [m.full_job() for m in batch]
+        verdicts = dict(pool.grade_many(jobs, timeout=timeout))
+        for index, pair in enumerate(singles):
+            alone[pair] = verdicts[index].first_failure is not None
+        for index, mutant in enumerate(batch):
+            verdict = verdicts[len(singles) + index]
+            if verdict.first_failure is None or len(kept) >= count:
+                continue
+            if mutant.also and not all(alone[(mutant.scenario, site)] for site in mutant.sites):
+                continue
+            kept.append(_Killed(mutant, verdict.first_failure.name, verdict.telling_failure))
+    return kept
+
+
+def _disguise(pool: grader.Pool, killed: list[_Killed], count: int, seed: int, difficulty: str,
+              exclude: frozenset[str], timeout: float) -> list[Variant]:
+    """Up to `count` distinct disguised texts, round-robin over the kept bugs; each must
+    still fail the check that killed its bug."""
     chosen: list[Variant] = []
     seen = set(exclude)
-    position = 0
-    while len(chosen) < count and position < len(order):
-        batch = []
-        while position < len(order) and len(batch) < max(pool.workers, count - len(chosen)):
-            scenario, site = order[position]
-            position += 1
-            mutant = mutants.make(scenario, site)
-            digest = source_hash(mutant.source)
+    for attempt in range(_DISGUISES_PER_BUG):
+        if len(chosen) >= count:
+            break
+        batch: list[tuple[_Killed, str, int]] = []
+        for k, bug in enumerate(killed):
+            if len(chosen) + len(batch) >= count:
+                break
+            variant_seed = int.from_bytes(hashlib.sha256(f"{seed}:{k}:{attempt}".encode()).digest()[:4], "big")
+            source = dressing.dress(bug.mutant.source, bug.mutant.scenario, bug.mutant.sites,
+                                    variant_seed, difficulty)
+            digest = source_hash(source)
             if digest not in seen:
                 seen.add(digest)
-                batch.append((mutant, digest))
-        jobs = [m.kill_job() for m, _ in batch]
-        verdicts = dict(pool.grade_many(jobs, timeout=timeout))
-        killed = [(m, d) for i, (m, d) in enumerate(batch) if verdicts[i].first_failure is not None]
-        killed = killed[:count - len(chosen)]
-        # Every check, for the ones kept: the symptom is the most telling failure, not the first.
-        full = dict(pool.grade_many([m.full_job() for m, _ in killed], timeout=timeout))
-        for index, (mutant, digest) in enumerate(killed):
-            failure = full[index].telling_failure or verdicts[batch.index((mutant, digest))].first_failure
-            chosen.append(Variant(f"{mutant.scenario.module_name}-{digest[:6]}", mutant.scenario,
-                                  mutant.site, seed, mutant.source, digest, symptom_of(failure), failure.name))
+                batch.append((bug, source, variant_seed))
+        if not batch:
+            continue
+        confirm = [grader.Job(b.mutant.scenario.id, source, b.mutant.scenario.file_name,
+                              stop_at_first_failure=True, checks=(b.killer,)) for b, source, _ in batch]
+        verdicts = dict(pool.grade_many(confirm, timeout=timeout))
+        for index, (bug, source, variant_seed) in enumerate(batch):
+            if verdicts[index].first_failure is None:
+                continue  # a disguise that changed behaviour: never served
+            chosen.append(_variant(bug, source, seed, variant_seed, difficulty))
     return chosen
+
+
+def _variant(bug: _Killed, source: str, seed: int, disguise: int, difficulty: str) -> Variant:
+    mutant = bug.mutant
+    digest = source_hash(source)
+    symptom = difficulties.symptom(bug.telling, difficulty, dressing.places(mutant.scenario, mutant.sites))
+    return Variant(f"{mutant.scenario.module_name}-{digest[:6]}", mutant.scenario, mutant.site, seed,
+                   source, digest, symptom, bug.telling.name, mutant.also, difficulty, disguise)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import ast
 
 import mutators
+from bughunt import dressing
 from bughunt.catalog import Scenario
 from bughunt.progress import Progress
-from mutators import parse_site
 
 
 def hint_ladder(scenario: Scenario, manifest: dict, served: str) -> list[str]:
@@ -15,32 +15,20 @@ def hint_ladder(scenario: Scenario, manifest: dict, served: str) -> list[str]:
     ladder = list(scenario.hints)
     if manifest.get("kind", "bug") != "bug":
         return ladder
-    site = parse_site(manifest["site"])
-    ladder += [text for text, classes in scenario.class_hints if site.mutator in classes]
-    ladder.append(mutators.by_id(site.mutator).HINT)
-    reference = scenario.reference_path.read_text(encoding="utf-8")
-    line, missing = _served_line(reference, served, site.line)
-    owner = _enclosing_definition(served, line)
-    if owner:
-        ladder.append(f"The bug is inside `{owner}`.")
-    if missing:
-        ladder.append(f"Something is missing just above line {line} of the file as it was served.")
-    else:
-        ladder.append(f"Look closely at line {line} of the file as it was served.")
+    classes = list(dict.fromkeys(site.mutator for site in dressing.sites_of(manifest)))
+    ladder += [text for text, hosted in scenario.class_hints if set(classes) & set(hosted)]
+    ladder += [mutators.by_id(mutator).HINT for mutator in classes]
+    # Lines count in the served file, compared with the same file without its bugs: a
+    # deletion points where the deleted line belongs, and camouflage moves nothing.
+    places = dressing.changes(dressing.fixed_text(scenario, manifest), served)
+    owners = list(dict.fromkeys(o for o in (_enclosing_definition(served, line) for line, _ in places) if o))
+    if owners:
+        ladder.append("The bug is inside " + " and ".join(f"`{o}`" for o in owners) + "." if len(classes) == 1
+                      else "The bugs are inside " + " and ".join(f"`{o}`" for o in owners) + ".")
+    for line, missing in places:
+        ladder.append(f"Something is missing just above line {line} of the file as it was served." if missing
+                      else f"Look closely at line {line} of the file as it was served.")
     return ladder
-
-
-def _served_line(reference: str, served: str, fallback: int) -> tuple[int, bool]:
-    """Where the change is in the served file's own numbering, and whether it is a deletion
-    (then the line is where the deleted one belongs). Site lines count in the reference,
-    which a deletion or a moved line shifts."""
-    import difflib
-
-    matcher = difflib.SequenceMatcher(None, reference.splitlines(), served.splitlines(), autojunk=False)
-    for tag, _, _, j1, _ in matcher.get_opcodes():
-        if tag != "equal":
-            return j1 + 1, tag == "delete"
-    return fallback, False
 
 
 def _enclosing_definition(source: str, line: int) -> str | None:

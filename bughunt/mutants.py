@@ -1,4 +1,5 @@
-"""Mutants: a scenario's reference source with exactly one bug injected at one site."""
+"""Mutants: a scenario's reference source with one bug injected at one site (or a few bugs,
+each at its own site, for rounds with several bugs)."""
 
 from __future__ import annotations
 
@@ -19,15 +20,21 @@ class Mutant:
     scenario: Scenario
     site: Site
     source: str
+    also: tuple[Site, ...] = ()  # further bugs in the same source
+
+    @property
+    def sites(self) -> tuple[Site, ...]:
+        return (self.site, *self.also)
 
     @property
     def id(self) -> str:
-        return f"{self.scenario.id}@{self.site.id}"
+        return f"{self.scenario.id}@{'+'.join(site.id for site in self.sites)}"
 
-    def kill_job(self, seed: int = 0) -> grader.Job:
-        """Run until the first failing check: enough to know whether the checks kill it."""
+    def kill_job(self, seed: int = 0, first: tuple[str, ...] = ()) -> grader.Job:
+        """Run until the first failing check: enough to know whether the checks kill it.
+        `first`: only these checks (the ones known to kill a text that behaves the same)."""
         return grader.Job(self.scenario.id, self.source, self.scenario.file_name,
-                           stop_at_first_failure=True, seed=seed)
+                           stop_at_first_failure=True, seed=seed, checks=first)
 
     def full_job(self, seed: int = 0) -> grader.Job:
         """Every check: to choose the most telling symptom."""
@@ -70,6 +77,22 @@ def _mutator(scenario: Scenario, mutator_id: str) -> type[Mutator]:
 def make(scenario: Scenario, site: Site) -> Mutant:
     source = mutators.apply(mutators.by_id(site.mutator), _parsed(scenario), site)
     return Mutant(scenario, site, source)
+
+
+def combine(scenario: Scenario, sites: tuple[Site, ...]) -> Mutant | None:
+    """One source with a bug at each of `sites` (on different lines), or None when one bug
+    takes away the place of another. The latest site goes in first, so the earlier ones keep
+    their lines and columns."""
+    if len({site.line for site in sites}) < len(sites):
+        return None
+    source: str | cst.Module = _parsed(scenario)
+    for site in sorted(sites, key=lambda s: (s.line, s.column), reverse=True):
+        try:
+            source = mutators.apply(mutators.by_id(site.mutator), source, site)
+        except mutators.SiteNotFound:
+            return None
+    first, *rest = sorted(sites)
+    return Mutant(scenario, first, source, tuple(rest))
 
 
 def mutants_of(scenario: Scenario, bug: str | None = None) -> list[Mutant]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +52,17 @@ class Record:
     def seconds_to_fix(self) -> float | None:
         return None if self.solved_at is None else self.solved_at - self.served_at
 
+    # The score is fixed by the first passing submit, so it tells how that fix came about.
+    @property
+    def fixed_unaided(self) -> bool:
+        """Fixed before the answer was revealed (a fix after a reveal scores 0, nothing else does)."""
+        return self.solved and self.score != 0
+
+    @property
+    def first_try(self) -> bool:
+        """Fixed by the first submit, with no hint before it (the only way to score FULL)."""
+        return self.solved and self.score == FULL
+
 
 def score(attempts: int, hints: int, revealed: bool) -> int:
     if revealed:
@@ -59,8 +71,9 @@ def score(attempts: int, hints: int, revealed: bool) -> int:
 
 
 class Progress:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
         self.path = Path(path)
+        self._now = clock  # seconds since the epoch; tests pass a fake one
 
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -101,18 +114,18 @@ class Progress:
                 "served_at, source_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (folder, manifest.get("variant", ""), manifest["scenario"], manifest.get("kind", "bug"),
                  manifest.get("bug_class", ""), manifest.get("site", ""), manifest.get("seed"),
-                 time.time(), source_hash))
+                 self._now(), source_hash))
 
     def attempt(self, folder: str, passed: bool, failed_checks: list[str]) -> Record:
         """Record a submission; the first passing one fixes the time and the score."""
         with closing(self._connect()) as db, db:
             db.execute("INSERT INTO attempts VALUES (?, ?, ?, ?)",
-                       (folder, time.time(), int(passed), ",".join(failed_checks)))
+                       (folder, self._now(), int(passed), ",".join(failed_checks)))
             db.execute("UPDATE variants SET attempts = attempts + 1 WHERE folder = ?", (folder,))
             record = self._get(db, folder)
             if passed and not record.solved:
                 db.execute("UPDATE variants SET solved_at = ?, score = ? WHERE folder = ?",
-                           (time.time(), score(record.attempts, record.hints, bool(record.revealed)), folder))
+                           (self._now(), score(record.attempts, record.hints, bool(record.revealed)), folder))
             return self._get(db, folder)
 
     def hint(self, folder: str) -> int:
@@ -143,8 +156,16 @@ class Progress:
         if not self.path.exists():  # nothing played yet: do not create a workspace for it
             return []
         with closing(self._connect()) as db:
-            rows = db.execute(f"SELECT {_COLUMNS} FROM variants ORDER BY served_at").fetchall()
+            rows = db.execute(f"SELECT {_COLUMNS} FROM variants ORDER BY served_at, rowid").fetchall()
         return [Record(*row) for row in rows]
+
+    def failed_attempts(self) -> dict[str, int]:
+        """Per folder, how many of its submits did not pass (folders with none are left out)."""
+        if not self.path.exists():
+            return {}
+        with closing(self._connect()) as db:
+            rows = db.execute("SELECT folder, COUNT(*) FROM attempts WHERE passed = 0 GROUP BY folder").fetchall()
+        return dict(rows)
 
     def served_hashes(self) -> frozenset[str]:
         return frozenset(r.source_hash for r in self.records() if r.source_hash)

@@ -21,19 +21,23 @@ CLASSICS_LEVEL, LATE_CLASSICS, LATE_CLASSICS_AFTER = "04", 7, "05"
 
 
 def serve_bug(space: Workspace, scenarios: tuple[Scenario, ...], seed: int,
-              bug: str | None = None) -> tuple[VariantFolder, generator.Variant]:
-    """A fresh killed variant of one of `scenarios`. When every one of them is a classic of
-    the series and no bug class is asked for, the first classic not solved yet is served as
-    the series documents it; once all are solved, variants are drawn as for any level."""
-    if bug is None and scenarios and all(s.classic is not None for s in scenarios):
+              bug: str | None = None, *, bugs: int = 1,
+              difficulty: str = "normal") -> tuple[VariantFolder, generator.Variant]:
+    """A fresh killed variant of one of `scenarios`: bugs the learner has not met come first;
+    once all are met, they come back in a disguise not served before. When every one of
+    the scenarios is a classic of the series and nothing else is asked for, the first classic
+    not solved yet is served as the series documents it."""
+    if bug is None and bugs == 1 and scenarios and all(s.classic is not None for s in scenarios):
         unsolved = next_classic(space, scenarios)
         if unsolved is not None:
             return serve_classic(space, unsolved, seed)
     progress = Progress(space.database)
-    found = generator.generate(scenarios, 1, seed, bug=bug, exclude=progress.served_hashes())
+    played = frozenset((r.scenario, r.site) for r in progress.records())
+    found = generator.generate(scenarios, 1, seed, bug=bug, bugs=bugs, difficulty=difficulty,
+                               exclude=progress.served_hashes(), played=played)
     if not found:
         names = ", ".join(s.id for s in scenarios)
-        raise UsageError(f"every variant of {names} with these options has been played; try another level or --bug")
+        raise UsageError(f"no fresh variant of {names} with these options is left; try another level or --bug")
     return _place(space, found[0], {})
 
 

@@ -17,13 +17,17 @@ from bughunt.cli._shared import console, emit_json, json_option
 @click.option("--count", type=click.IntRange(1, 10_000), default=10, show_default=True)
 @click.option("--seed", type=int, help="Same seed, same variants (default: a random seed, recorded).")
 @click.option("--bug", "bug", metavar="CLASS", help="Only this bug class (see `bughunt bugs`).")
+@click.option("--bugs", type=click.IntRange(1, 2), default=1, show_default=True,
+              help="Bugs in each variant, of different classes on different lines.")
+@click.option("--difficulty", type=click.Choice(("easy", "normal", "hard")), default="normal",
+              show_default=True, help="What the symptom and the comments give away (see `play --help`).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("bughunt-generated"),
               show_default=True, help="Folder for the variants and manifest.json.")
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True)
 @click.option("--allow-fewer", is_flag=True, help="Exit 0 even when fewer than COUNT variants exist.")
 @json_option
-def generate(level: str, count: int, seed: int | None, bug: str | None, out: Path, workers: int,
-             allow_fewer: bool, as_json: bool) -> None:
+def generate(level: str, count: int, seed: int | None, bug: str | None, bugs: int, difficulty: str,
+             out: Path, workers: int, allow_fewer: bool, as_json: bool) -> None:
     """Write COUNT variants of LEVEL, each killed by the checks, with their manifests.
 
     Each variant folder holds the buggy file and its BRIEF.md; OUT/manifest.json holds the
@@ -36,7 +40,8 @@ def generate(level: str, count: int, seed: int | None, bug: str | None, out: Pat
     scenarios = catalog.resolve(level)
     _refuse_edited(out)
     seed = random.randrange(2**31) if seed is None else seed
-    variants = generator.generate(scenarios, count, seed, bug=bug, workers=workers)
+    variants = generator.generate(scenarios, count, seed, bug=bug, bugs=bugs, difficulty=difficulty,
+                                  workers=workers)
     planned = [(v, out / v.id / v.scenario.file_name) for v in variants]
     clashes = [str(path) for v, path in planned if path.exists() and path.read_text() != v.source]
     if clashes:
@@ -51,7 +56,8 @@ def generate(level: str, count: int, seed: int | None, bug: str | None, out: Pat
     manifest_path = out / "manifest.json"
     out.mkdir(parents=True, exist_ok=True)
     document = {"level": level, "seed": seed, "requested": count, "short_by": count - len(variants),
-                "distinct_sites": len({(v.scenario.id, v.site.id) for v in variants}), "variants": manifests}
+                "bugs": bugs, "difficulty": difficulty,
+                "distinct_sites": len({(v.scenario.id, v.sites) for v in variants}), "variants": manifests}
     manifest_path.write_text(json.dumps(document, indent=2))
     short = len(variants) < count and not allow_fewer
     if as_json:
@@ -66,7 +72,7 @@ def generate(level: str, count: int, seed: int | None, bug: str | None, out: Pat
         table.add_row(m["variant"], m["bug_class"], m["site"], m["symptom"].splitlines()[0])
     console().print(table)
     console().print(f"Files under {out}/, answers in {manifest_path}")
-    console().print(f"{document['distinct_sites']} distinct bug sites.")
+    console().print(f"{len(variants)} distinct variants from {document['distinct_sites']} distinct bug sites.")
     if len(variants) < count:
         console().print(f"[yellow]only {len(variants)} distinct killed variants exist for these options"
                         f"{'' if allow_fewer else ' (--allow-fewer to accept that)'}[/yellow]")

@@ -15,23 +15,42 @@ from bughunt.cli._shared import console, emit_json, json_option, workspace_optio
 @click.option("--bug", "bug", metavar="CLASS", help="Only this bug class (see `bughunt bugs`).")
 @click.option("--classic", "classic", type=int, metavar="N",
               help="Level 04 only: classic bug N (1-10) exactly as the series documents it.")
+@click.option("--weak", is_flag=True, help="A bug class you miss most (recent misses count more).")
+@click.option("--bugs", type=click.IntRange(1, 2), default=1, show_default=True,
+              help="Bugs in one round, of different classes on different lines.")
+@click.option("--difficulty", type=click.Choice(("easy", "normal", "hard")), default="normal", show_default=True,
+              help="easy: the symptom names the function; hard: no comments or docstrings in the "
+                   "buggy function, and only what a user would see.")
 @click.option("--seed", type=int, help="Choose the variant reproducibly.")
 @workspace_option
 @json_option
-def play(level: str, bug: str | None, classic: int | None, seed: int | None, workspace: Path,
-         as_json: bool) -> None:
+def play(level: str, bug: str | None, classic: int | None, weak: bool, bugs: int, difficulty: str,
+         seed: int | None, workspace: Path, as_json: bool) -> None:
     """Serve a buggy variant of LEVEL (level1, 03, l06, accumulation, ...).
 
     Level 04 is the classic series: `play 04` serves the first classic bug not fixed yet,
-    `play 04 --classic N` bug N.
+    `play 04 --classic N` bug N. `--weak` serves a bug class you miss most.
     """
     from bughunt import catalog, serving
     from bughunt.errors import UsageError
     from bughunt.workspace import Workspace
 
+    if (weak or classic is not None) and bugs != 1:
+        raise UsageError(f"--bugs {bugs} draws its own bugs; drop " + ("--weak" if weak else f"--classic {classic}"))
+
     seed = random.randrange(2**31) if seed is None else seed
-    if classic is None:
-        folder, variant = serving.serve_bug(Workspace(workspace), catalog.resolve(level), seed, bug)
+    pick = None
+    if weak:
+        if bug is not None or classic is not None:
+            raise UsageError("--weak chooses the bug class itself; drop "
+                             + (f"--bug {bug!r}" if bug is not None else f"--classic {classic}"))
+        from bughunt import mastery
+
+        folder, variant, pick = mastery.serve_weak(Workspace(workspace), catalog.resolve(level), seed,
+                                                   difficulty)
+    elif classic is None:
+        folder, variant = serving.serve_bug(Workspace(workspace), catalog.resolve(level), seed, bug,
+                                            bugs=bugs, difficulty=difficulty)
     else:
         scenario = serving.classic(level, classic)
         if bug is not None:
@@ -40,8 +59,11 @@ def play(level: str, bug: str | None, classic: int | None, seed: int | None, wor
         folder, variant = serving.serve_classic(Workspace(workspace), scenario, seed)
     if as_json:
         emit_json({"folder": str(folder.path), "file": str(folder.file), "scenario": variant.scenario.id,
-                   "seed": seed, "symptom": variant.symptom, "classic": folder.manifest.get("classic")})
+                   "seed": seed, "symptom": variant.symptom, "classic": folder.manifest.get("classic"),
+                   **({"weak": {"bug_class": pick.bug_class, "why": pick.reason}} if pick else {})})
         return
+    if pick:
+        console().print(pick.reason)
     show_served(folder, variant.symptom, workspace)
 
 

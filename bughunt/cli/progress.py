@@ -10,10 +10,17 @@ from bughunt.cli._shared import console, emit_json, json_option, workspace_optio
 
 
 @click.command()
+@click.option("--by-class", "by_class", is_flag=True,
+              help="Per bug class: rounds, solved, attempts, hints, reveals, median time to fix, first tries.")
 @workspace_option
 @json_option
-def progress(workspace: Path, as_json: bool) -> None:
-    """The track level by level, then attempts, hints, time to fix and score per variant."""
+def progress(by_class: bool, workspace: Path, as_json: bool) -> None:
+    """The track level by level, then attempts, hints, time to fix and score per variant.
+
+    With --by-class, the same record summed per bug class (`--json` adds a `by_class` list
+    to the usual keys).
+    """
+    from bughunt import mastery
     from bughunt.progress import Progress
     from bughunt.workspace import Workspace
 
@@ -21,13 +28,19 @@ def progress(workspace: Path, as_json: bool) -> None:
     standing_in = space.standing_in()
     if standing_in is not None:  # inside a variant folder: that folder's workspace
         space = standing_in.workspace
-    records = Progress(space.database).records()
+    record = Progress(space.database)
+    records = record.records()
+    classes = mastery.by_class(mastery.rounds(record)) if by_class else []
     track = _track(records)
     if as_json:
-        emit_json({"track": track,
-                   "records": [{**r.__dict__, "solved": r.solved, "seconds_to_fix": r.seconds_to_fix}
-                               for r in records],
-                   "total_score": sum(r.score or 0 for r in records)})
+        document = {"track": track,
+                    "records": [{**r.__dict__, "solved": r.solved, "seconds_to_fix": r.seconds_to_fix}
+                                for r in records],
+                    "total_score": sum(r.score or 0 for r in records)}
+        emit_json({**document, "by_class": [c.as_json() for c in classes]} if by_class else document)
+        return
+    if by_class:
+        console().print(_class_table(classes, space.root))
         return
     from rich.table import Table
 
@@ -65,3 +78,41 @@ def _track(records) -> list[dict]:
                      "challenges_solved": len({r.scenario for r in solved if r.kind == "challenge"}),
                      "bugs_fixed": sum(r.kind == "bug" for r in solved)})
     return rows
+
+
+BAR_WIDTH = 10
+
+
+def _class_table(classes, root):
+    """One row per bug class met, with a bar of its rounds: first try, solved later, missed."""
+    from rich import box
+    from rich.table import Table
+
+    table = Table(title=f"Progress by bug class in {root}", box=box.SIMPLE_HEAD, show_edge=False,
+                  pad_edge=False, padding=(0, 0, 0, 1),
+                  caption="[green]█[/green] first try  [yellow]▓[/yellow] solved later  [red]░[/red] not solved")
+    table.add_column("bug class", no_wrap=True)
+    for column in ("rounds", "solved", "first\ntry", "tries", "hints", "reveals", "median\nfix"):
+        table.add_column(column, justify="right")
+    table.add_column("", no_wrap=True, min_width=BAR_WIDTH)
+    for c in classes:
+        table.add_row(c.bug_class, str(c.rounds), str(c.solved), f"{c.first_try_rate:.0%}", str(c.attempts),
+                      str(c.hints), str(c.reveals), _duration(c.median_seconds_to_fix),
+                      bar(c.first_try, c.solved, c.rounds))
+    if not classes:
+        table.caption = "no bug rounds yet: [bold]bughunt play LEVEL[/bold]"
+    return table
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.1f} min"
+
+
+def bar(first_try: int, solved: int, rounds: int, width: int = BAR_WIDTH) -> str:
+    """Rich markup: `width` cells split in proportion between first tries, later fixes and misses."""
+    first_cells = round(width * first_try / rounds)
+    solved_cells = round(width * solved / rounds)
+    return (f"[green]{'█' * first_cells}[/green][yellow]{'▓' * (solved_cells - first_cells)}[/yellow]"
+            f"[red]{'░' * (width - solved_cells)}[/red]")

@@ -25,10 +25,13 @@ def reveal(workspace: Path, as_json: bool) -> None:
     if progress.ensure(folder.name, folder.manifest).attempts == 0:
         raise UsageError("submit at least one attempt before revealing the answer (`bughunt submit`)")
     progress.reveal(folder.name)
-    reference = folder.scenario.reference_path.read_text(encoding="utf-8")
+    from bughunt import dressing
+
+    fixed = dressing.fixed_text(folder.scenario, folder.manifest)
     bug = folder.kind == "bug"
-    answer = unified(folder.served, reference, "served", "reference") if bug else reference
-    lesson = mutators.by_id(folder.manifest["bug_class"]).LESSON if bug else ""
+    answer = unified(folder.served, fixed, "served", "fixed") if bug else fixed
+    lesson = "\n\n".join(mutators.by_id(site.mutator).LESSON
+                         for site in dressing.sites_of(folder.manifest)) if bug else ""
     if as_json:
         emit_json({"variant": folder.name, "kind": folder.kind, "answer": answer, "lesson": lesson,
                    "bug_class": folder.manifest.get("bug_class"), "site": folder.manifest.get("site")})

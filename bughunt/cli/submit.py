@@ -32,7 +32,8 @@ def submit(file: Path | None, workspace: Path, as_json: bool, timeout: float) ->
                               [o.name for o in verdict.outcomes if not o.passed])
     if as_json:
         emit_json({**verdict.to_json(), "variant": folder.name, "solved": record.solved,
-                   "attempts": record.attempts, "score": record.score})
+                   "attempts": record.attempts, "score": record.score,
+                   **({} if verdict.passed else {"bugs_left": _bugs_left(folder, source)})})
         exit_with(verdict.passed)
     _show(folder, source, verdict, record)
     exit_with(verdict.passed)
@@ -42,18 +43,32 @@ def _show(folder, source: str, verdict, record) -> None:
     from rich.panel import Panel
 
     import mutators
-    from bughunt import render
+    from bughunt import dressing, render
 
     out = console()
     out.print(render.verdict(verdict, f"{folder.scenario.id} · attempt {record.attempts}"))
     if not verdict.passed:
+        left = _bugs_left(folder, source)
+        if left:
+            out.print(f"{left} of the {len(dressing.sites_of(folder.manifest))} bugs in this round "
+                      f"{'is' if left == 1 else 'are'} still there.")
         out.print("Not yet. `bughunt hint` for a nudge; `bughunt watch` re-checks on every save.")
         return
-    reference = folder.scenario.reference_path.read_text(encoding="utf-8")
     out.print(render.diff(unified(folder.served, source, "served", "yours"), "your change"))
     if folder.kind == "bug":
-        out.print(render.diff(unified(folder.served, reference, "served", "reference"), "the reference fix"))
-        mutator = mutators.by_id(folder.manifest["bug_class"])
-        out.print(Panel(mutator.LESSON, title=f"lesson: {mutator.ID} — {mutator.TITLE}", border_style="green"))
+        fixed = dressing.fixed_text(folder.scenario, folder.manifest)
+        out.print(render.diff(unified(folder.served, fixed, "served", "fixed"), "the reference fix"))
+        for site in dressing.sites_of(folder.manifest):
+            mutator = mutators.by_id(site.mutator)
+            out.print(Panel(mutator.LESSON, title=f"lesson: {mutator.ID} — {mutator.TITLE}", border_style="green"))
     out.print(f"[bold green]Solved[/bold green] in {record.attempts} attempt(s), {record.hints} hint(s): "
               f"score {record.score}.")
+
+
+def _bugs_left(folder, source: str) -> int | None:
+    """In a round with several bugs, how many are still in `source` (None with one bug)."""
+    if folder.kind != "bug":
+        return None
+    from bughunt import dressing
+
+    return dressing.bugs_left(folder.scenario, folder.manifest, source)

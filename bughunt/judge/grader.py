@@ -51,6 +51,9 @@ class Job:
     stop_at_first_failure: bool = False  # enough to decide whether a mutant is killed
     device: str = "cpu"
     seed: int = 0  # the Hypothesis seed for every check
+    # Only these checks, in this order (the one known to fail first, when confirming a kill);
+    # empty: every check of the scenario, in its own order.
+    checks: tuple[str, ...] = ()
 
 
 @dataclass
@@ -285,13 +288,23 @@ class Pool:
             reference_of(scenario_id, self.device).save()
 
 
+def _chosen(checks: tuple[Check, ...], names: tuple[str, ...]) -> tuple[Check, ...]:
+    if not names:
+        return checks
+    by_name = {c.name: c for c in checks}
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        raise KeyError(f"no check named {', '.join(unknown)}")
+    return tuple(by_name[n] for n in names)
+
+
 class _Grading:
-    """One candidate through every check of its scenario."""
+    """One candidate through the checks of its scenario."""
 
     def __init__(self, pool: Pool, job: Job, timeout: float) -> None:
         self.pool, self.job, self.timeout = pool, job, timeout
         self.scenario = catalog.scenario(job.scenario_id)
-        self.checks = checks_of(job.scenario_id)
+        self.checks = _chosen(checks_of(job.scenario_id), job.checks)
         self.reference = reference_of(job.scenario_id, job.device)
         self.runner: Runner | None = None
         self.output: list[str] = []

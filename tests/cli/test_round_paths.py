@@ -80,7 +80,10 @@ def test_progress_inside_a_variant_folder_and_revealed_status(tmp_path, monkeypa
     assert "revealed" in table
 
 
-def test_generate_says_how_short_it_fell_and_fails_unless_allowed(tmp_path):
+def test_generate_says_how_short_it_fell_and_fails_unless_allowed(tmp_path, monkeypatch):
+    from bughunt import generator
+
+    monkeypatch.setattr(generator, "_DISGUISES_PER_BUG", 1)  # one text per bug: 8 bugs, 8 variants
     result = run("generate", "l03_training", "--count", "50", "--seed", "3", "--out", tmp_path / "a", "--json")
     document = json.loads(result.stdout)
     assert document["short_by"] == 50 - len(document["variants"]) > 0
@@ -127,3 +130,26 @@ def pytest_location() -> str:
     import pytest
 
     return pytest.__file__.rsplit("/", 1)[0]
+
+
+def test_two_bugs_a_half_fix_is_told_one_bug_remains(tmp_path):
+    import difflib
+
+    from bughunt import dressing
+
+    played = json.loads(run("play", "03", "--bugs", "2", "--difficulty", "hard", "--seed", "2",
+                            "--workspace", tmp_path, "--json").stdout)
+    manifest = json.loads((Path(played["folder"]) / ".bughunt" / "manifest.json").read_text())
+    assert len(manifest["bugs"]) == 2 and len({b["bug_class"] for b in manifest["bugs"]}) == 2
+    assert manifest["difficulty"] == "hard" and "for example" not in played["symptom"]
+    file = Path(played["file"])
+    served = file.read_text().splitlines(keepends=True)
+    fixed = dressing.fixed_text(ONE_EPOCH, manifest).splitlines(keepends=True)
+    blocks = [op for op in difflib.SequenceMatcher(None, fixed, served, autojunk=False).get_opcodes()
+              if op[0] != "equal"]
+    tag, i1, i2, j1, j2 = blocks[0]  # undo the first change only
+    file.write_text("".join(served[:j1] + fixed[i1:i1 + 1] + served[j1 + (tag == "replace"):]))
+    verdict = json.loads(run("submit", "--workspace", tmp_path, "--json").stdout)
+    assert verdict["passed"] is False and verdict["bugs_left"] == 1
+    file.write_text("".join(fixed))
+    assert json.loads(run("submit", "--workspace", tmp_path, "--json").stdout)["passed"] is True

@@ -1,0 +1,86 @@
+"""Dressing a round: the fixed text differs from the served one only at the bugs; a half fix
+of a round with two bugs is told apart from a whole one; hints point at the bug's line."""
+
+import difflib
+
+import pytest
+
+from bughunt import catalog, dressing, generator, mutants
+from bughunt.hints import hint_ladder
+
+ONE_EPOCH = catalog.scenario("l03_training.one_epoch")
+
+
+def _pair():
+    sites = [s for s in mutants.sites_of(ONE_EPOCH)]
+    device = next(s for s in sites if s.mutator == "device")
+    zero = next(s for s in sites if s.mutator == "zero-grad" and s.line != device.line)
+    return mutants.combine(ONE_EPOCH, (device, zero))
+
+
+def _manifest(mutant, seed, level="normal"):
+    return {"scenario": ONE_EPOCH.id, "kind": "bug", "site": "+".join(s.id for s in mutant.sites),
+            "bugs": [{"bug_class": s.mutator, "site": s.id} for s in mutant.sites],
+            "disguise": seed, "difficulty": level}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 7])
+@pytest.mark.parametrize("level", ["normal", "hard"])
+def test_the_fixed_text_differs_from_the_served_one_only_at_the_bugs(seed, level):
+    mutant = _pair()
+    manifest = _manifest(mutant, seed, level)
+    served = dressing.dress(mutant.source, ONE_EPOCH, mutant.sites, seed, level)
+    fixed = dressing.fixed_text(ONE_EPOCH, manifest)
+    bare = dressing.changes(mutant.scenario.reference_path.read_text(), mutant.source)
+    assert len(dressing.changes(fixed, served)) == len(bare)
+    assert dressing.bugs_left(ONE_EPOCH, manifest, served) == 2
+    assert dressing.bugs_left(ONE_EPOCH, manifest, fixed) == 0
+
+
+def test_a_half_fix_leaves_one_bug():
+    mutant = _pair()
+    manifest = _manifest(mutant, 3)
+    fixed = dressing.fixed_text(ONE_EPOCH, manifest).splitlines(keepends=True)
+    served = dressing.dress(mutant.source, ONE_EPOCH, mutant.sites, 3).splitlines(keepends=True)
+    opcodes = difflib.SequenceMatcher(None, fixed, served, autojunk=False).get_opcodes()
+    _, i1, _, j1, _ = next(op for op in opcodes if op[0] != "equal")
+    # Restore the first line a bug changed or took away, in the learner's own spelling.
+    restored = fixed[i1].split("#")[0].rstrip() + "\n"
+    half = "".join(served[:j1] + [restored] + served[j1 + (opcodes_tag(opcodes) == "replace"):])
+    assert dressing.bugs_left(ONE_EPOCH, manifest, half) == 1
+
+
+def opcodes_tag(opcodes):
+    return next(op[0] for op in opcodes if op[0] != "equal")
+
+
+def test_one_bug_rounds_are_not_counted():
+    site = mutants.sites_of(ONE_EPOCH)[0]
+    manifest = {"scenario": ONE_EPOCH.id, "kind": "bug", "site": site.id, "disguise": 1}
+    assert dressing.bugs_left(ONE_EPOCH, manifest, "") is None
+
+
+def test_the_line_hint_points_at_the_bug_in_the_disguised_file():
+    site = next(s for s in mutants.sites_of(ONE_EPOCH) if s.mutator == "eval-mode")
+    mutant = mutants.make(ONE_EPOCH, site)
+    manifest = {"scenario": ONE_EPOCH.id, "kind": "bug", "site": site.id, "disguise": 5}
+    served = dressing.dress(mutant.source, ONE_EPOCH, mutant.sites, 5)
+    fixed = dressing.fixed_text(ONE_EPOCH, manifest).splitlines()
+    hint = hint_ladder(ONE_EPOCH, manifest, served)[-1]
+    line = int(hint.split("line ")[1].split()[0])
+    assert hint.startswith("Something is missing just above line")  # eval-mode deletes .train()
+    assert ".train()" in fixed[line - 1] and served.splitlines()[line - 1] == fixed[line]
+
+
+def test_pairs_are_two_classes_on_two_lines():
+    order = generator.candidate_order((ONE_EPOCH,), 0, None, bugs=2)
+    assert order and all(len({s.mutator for s in g}) == 2 and len({s.line for s in g}) == 2 for _, g in order)
+    assert all(any(s.mutator == "device" for s in g) for _, g in generator.candidate_order((ONE_EPOCH,), 0, "device", 2))
+
+
+def test_bugs_already_played_come_last():
+    order = generator.candidate_order((ONE_EPOCH,), 4, None)
+    played = frozenset((ONE_EPOCH.id, g[0].id) for _, g in order[:3])
+    again = generator.candidate_order((ONE_EPOCH,), 4, None, played=played)
+    assert [g for _, g in again[-3:]] == [g for _, g in order[:3]]
+    assert [g for _, g in again[:-3]] == [g for _, g in order[3:]]
