@@ -1,21 +1,33 @@
-"""Which mutants the checks kill: the maintainer's view of a scenario's strength.
+"""Which mutants the checks kill, on two check seeds: the maintainer's view of the catalog.
 
-Every mutant of every scenario is run until its first failing check. A killed mutant is
-good; a survivor is either declared equivalent in the scenario's metadata (with a reason)
-or a weakness of the checks. A declaration that no longer matches is flagged too.
+Mutants with the same code (equal ASTs, comments and layout aside) are run once; one with
+the reference's own code is equivalent by construction. Each remaining mutant runs until
+its first failing check. The first mutant of each scenario and bug class goes first; the
+check that killed it is tried first for the rest of its class, which is where most of the
+speed comes from. Every killed mutant is then run again on a second check seed (killer
+first): a kill that depends on the seed is a weakness, and so is a reference that fails on
+either seed. A survivor is either declared equivalent in the scenario's metadata (with a
+reason) or a weakness of the checks; a declaration that no longer matches is flagged too.
 """
 
 from __future__ import annotations
 
+import ast
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bughunt import mutants as mutants_module
-from bughunt.judge import grader
 from bughunt.catalog import Scenario
+from bughunt.judge import grader
+from bughunt.mutants import Mutant
 
-# Row statuses; the last two mean the catalog needs work.
-KILLED, EQUIVALENT, SURVIVED, STALE = "killed", "equivalent", "survived", "stale-equivalent"
+# Row statuses; the last four mean the catalog needs work.
+KILLED, EQUIVALENT, DUPLICATE = "killed", "equivalent", "duplicate"
+SURVIVED, UNSTABLE, STALE, REFERENCE_FAILS = "survived", "unstable", "stale-equivalent", "reference-fails"
+STATUSES = (KILLED, EQUIVALENT, DUPLICATE, SURVIVED, UNSTABLE, STALE, REFERENCE_FAILS)
+PROBLEMS = (SURVIVED, UNSTABLE, STALE, REFERENCE_FAILS)
+SEEDS = (0, 1)
 
 
 @dataclass
@@ -28,7 +40,7 @@ class Row:
     status: str
     check: str = ""  # the first check that failed
     message: str = ""
-    reason: str = ""  # why it is declared equivalent
+    reason: str = ""  # why it is equivalent (declared, or the code it duplicates)
     seconds: float = 0.0
 
 
@@ -36,36 +48,138 @@ class Row:
 class Report:
     rows: list[Row] = field(default_factory=list)
     seconds: float = 0.0
+    references: dict[tuple[str, int], grader.Verdict] = field(default_factory=dict)  # (scenario, seed)
 
     @property
     def problems(self) -> list[Row]:
-        return [r for r in self.rows if r.status in (SURVIVED, STALE)]
+        return [r for r in self.rows if r.status in PROBLEMS]
 
     def counts(self) -> dict[str, int]:
-        return {status: sum(r.status == status for r in self.rows)
-                for status in (KILLED, EQUIVALENT, SURVIVED, STALE)}
+        return {status: sum(r.status == status for r in self.rows) for status in STATUSES}
+
+    def matrix(self) -> list[dict]:
+        """Scenario × bug class: sites, and how each ended, with the time they took."""
+        cells: dict[tuple[str, str], dict] = {}
+        for row in self.rows:
+            if row.status == REFERENCE_FAILS:
+                continue
+            cell = cells.setdefault((row.scenario, row.bug_class), {
+                "scenario": row.scenario, "bug_class": row.bug_class, "sites": 0, "seconds": 0.0,
+                **{status: 0 for status in STATUSES if status != REFERENCE_FAILS}})
+            cell["sites"] += 1
+            cell[row.status] += 1
+            cell["seconds"] = round(cell["seconds"] + row.seconds, 3)
+        return [cells[key] for key in sorted(cells)]
 
     def to_json(self) -> dict:
-        return {"seconds": round(self.seconds, 3), "counts": self.counts(),
-                "mutants_per_second": round(len(self.rows) / self.seconds, 2) if self.seconds else None,
-                "mutants": [r.__dict__ for r in self.rows]}
+        ran = [r for r in self.rows if r.status not in (DUPLICATE, REFERENCE_FAILS)]
+        return {"seconds": round(self.seconds, 3), "seeds": list(SEEDS), "counts": self.counts(),
+                "mutants_per_second": round(len(ran) / self.seconds, 2) if self.seconds else None,
+                "matrix": self.matrix(), "mutants": [r.__dict__ for r in self.rows]}
 
 
-def analyze(scenarios: tuple[Scenario, ...], *, workers: int = 2, seed: int = 0,
-            timeout: float = grader.DEFAULT_TIMEOUT) -> Report:
+def analyze(scenarios: tuple[Scenario, ...], *, workers: int = 2, timeout: float = grader.DEFAULT_TIMEOUT,
+            progress: Callable[[int, int], None] | None = None) -> Report:
+    """Kill every mutant of `scenarios`; `progress(done, total)` is told after each run."""
     started = time.perf_counter()
     every = [m for s in scenarios for m in mutants_module.mutants_of(s)]
-    jobs = [m.kill_job(seed) for m in every]
-    rows: list[Row | None] = [None] * len(every)
-    for index, verdict in grader.run_many(jobs, timeout=timeout, workers=workers):
-        rows[index] = _row(every[index], verdict)
-    report = Report([r for r in rows if r is not None])
+    rows: dict[int, Row] = {}
+    unique = _drop_duplicates(every, rows)
+    # Work: the references on both seeds, the first mutant of each class, the rest, then seed 1.
+    firsts, rest, seen = [], [], set()
+    for index in unique:
+        key = (every[index].scenario.id, every[index].site.mutator)
+        (rest if key in seen else firsts).append(index)
+        seen.add(key)
+    # Seed 1 re-runs at most every mutant; the total shrinks to the killed ones once known.
+    count = {"done": 0, "total": len(SEEDS) * len(scenarios) + 2 * len(unique)}
+
+    def tick() -> None:
+        count["done"] += 1
+        if progress:
+            progress(count["done"], count["total"])
+
+    report = Report()
+    with grader.Pool({s.id for s in scenarios}, workers=workers) as pool:
+        references = [grader.Job(s.id, s.reference_path.read_text(encoding="utf-8"), str(s.reference_path),
+                                 seed=seed) for s in scenarios for seed in SEEDS]
+        killers: dict[tuple[str, str], str] = {}
+        jobs = references + [every[i].kill_job(SEEDS[0]) for i in firsts]
+        verdicts = _run(pool, jobs, timeout, tick)
+        for k, job in enumerate(references):
+            report.references[(job.scenario_id, job.seed)] = verdicts[k]
+        for k, index in enumerate(firsts):
+            verdict = verdicts[len(references) + k]
+            rows[index] = _row(every[index], verdict)
+            if verdict.first_failure is not None:
+                killers[(every[index].scenario.id, every[index].site.mutator)] = verdict.first_failure.name
+        jobs = [every[i].kill_job(SEEDS[0], _killer_first(every[i], killers)) for i in rest]
+        for k, verdict in enumerate(_run(pool, jobs, timeout, tick)):
+            rows[rest[k]] = _row(every[rest[k]], verdict)
+        killed = [i for i in unique if rows[i].status == KILLED]
+        count["total"] = count["done"] + len(killed)
+        jobs = [every[i].kill_job(SEEDS[1], _killer_first(every[i], {(every[i].scenario.id, every[i].site.mutator):
+                                                                     rows[i].check})) for i in killed]
+        for k, verdict in enumerate(_run(pool, jobs, timeout, tick)):
+            row = rows[killed[k]]
+            row.seconds = round(row.seconds + verdict.seconds, 3)
+            if verdict.first_failure is None and row.status == KILLED:
+                row.status = UNSTABLE
+                row.message = f"killed on check seed {SEEDS[0]} by {row.check}, survives seed {SEEDS[1]}"
+    report.rows = [rows[i] for i in range(len(every))]
     report.rows.extend(_missing_declarations(scenarios, every))
+    report.rows.extend(_failing_references(report.references))
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _row(mutant: mutants_module.Mutant, verdict: grader.Verdict) -> Row:
+def _run(pool: grader.Pool, jobs: list[grader.Job], timeout: float, tick) -> list[grader.Verdict]:
+    verdicts: list[grader.Verdict | None] = [None] * len(jobs)
+    if jobs:
+        for index, verdict in pool.grade_many(jobs, timeout=timeout):
+            verdicts[index] = verdict
+            tick()
+    return verdicts  # type: ignore[return-value]
+
+
+def _killer_first(mutant: Mutant, killers: dict[tuple[str, str], str]) -> tuple[str, ...]:
+    """Every check, the one that killed this class's first mutant first."""
+    names = [c.name for c in grader.checks_of(mutant.scenario.id)]
+    killer = killers.get((mutant.scenario.id, mutant.site.mutator))
+    return tuple([killer] + [n for n in names if n != killer]) if killer in names else ()
+
+
+def _drop_duplicates(every: list[Mutant], rows: dict[int, Row]) -> list[int]:
+    """Indexes of the mutants worth running; rows for the rest (same code as another, or as
+    the reference itself)."""
+    first_with: dict[tuple[str, str], str] = {}
+    references: dict[str, str] = {}
+    unique = []
+    for index, mutant in enumerate(every):
+        scenario = mutant.scenario
+        if scenario.id not in references:
+            references[scenario.id] = _normal(scenario.reference_path.read_text(encoding="utf-8"))
+        code = _normal(mutant.source)
+        if code == references[scenario.id]:
+            rows[index] = _plain_row(mutant, EQUIVALENT, "the same code as the reference")
+        elif (scenario.id, code) in first_with:
+            rows[index] = _plain_row(mutant, DUPLICATE, f"the same code as {first_with[(scenario.id, code)]}")
+        else:
+            first_with[(scenario.id, code)] = mutant.site.id
+            unique.append(index)
+    return unique
+
+
+def _normal(source: str) -> str:
+    return ast.dump(ast.parse(source))
+
+
+def _plain_row(mutant: Mutant, status: str, reason: str) -> Row:
+    return Row(mutant.id, mutant.scenario.id, mutant.site.mutator, mutant.site.id, mutant.site.note,
+               status, reason=reason)
+
+
+def _row(mutant: Mutant, verdict: grader.Verdict) -> Row:
     failure = verdict.first_failure
     reason = mutant.equivalent_reason or ""
     if failure is None:
@@ -83,3 +197,14 @@ def _missing_declarations(scenarios, every) -> list[Row]:
     return [Row(f"{s.id}@{e.site}", s.id, e.site.split(":")[0], e.site, "", STALE,
                 message="declared equivalent, but no such site exists", reason=e.reason)
             for s in scenarios for e in s.equivalents if (s.id, e.site) not in present]
+
+
+def _failing_references(references: dict[tuple[str, int], grader.Verdict]) -> list[Row]:
+    rows = []
+    for (scenario, seed), verdict in sorted(references.items()):
+        if not verdict.passed:
+            failure = verdict.first_failure
+            rows.append(Row(f"{scenario}@reference", scenario, "", f"reference (check seed {seed})", "",
+                            REFERENCE_FAILS, failure.name if failure else "",
+                            failure.message if failure else "no check ran"))
+    return rows

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich import box
 from rich.console import Group
 from rich.markdown import Markdown
 from rich.panel import Panel
@@ -54,16 +55,38 @@ def diff(text: str, title: str = "the fix") -> Panel:
 
 
 def analysis(report: Report) -> Group:
-    table = Table(expand=True)
-    for column in ("scenario", "site", "status", "killed by / reason"):
-        table.add_column(column, overflow="fold")
-    style = {"killed": "green", "equivalent": "cyan", "survived": "red", "stale-equivalent": "red"}
-    for row in report.rows:
-        table.add_row(row.scenario, f"{row.site}\n[dim]{row.note}[/dim]", Text(row.status, style=style[row.status]),
-                      row.check or row.reason or row.message)
+    """The kill matrix, then every mutant that was not simply killed, then the totals."""
+    style = {"killed": "green", "equivalent": "cyan", "duplicate": "dim", "survived": "red",
+             "unstable": "red", "stale-equivalent": "red", "reference-fails": "red"}
+    matrix = Table(title="kill matrix (check seeds " + " and ".join(map(str, report.to_json()["seeds"])) + ")",
+                   caption="surv: survived · unst: killed on one seed only · eq: equivalent or duplicate",
+                   box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0))
+    matrix.add_column("scenario", no_wrap=True)
+    matrix.add_column("bug class", no_wrap=True)
+    for column in ("sites", "killed", "surv", "unst", "eq", "time"):
+        matrix.add_column(column, justify="right", no_wrap=True)
+    previous = None
+    for cell in report.matrix():
+        name = cell["scenario"].rsplit(".", 1)[-1]  # the module: the level shows in its id only
+        shown, previous = ("" if name == previous else name), name
+        survived = cell["survived"] + cell["stale-equivalent"]
+        matrix.add_row(shown, cell["bug_class"], str(cell["sites"]), Text(str(cell["killed"]), style="green"),
+                       Text(str(survived), style="red" if survived else "dim"),
+                       Text(str(cell["unstable"]), style="red" if cell["unstable"] else "dim"),
+                       str(cell["equivalent"] + cell["duplicate"]), f"{cell['seconds']:.1f} s")
+    parts = [matrix]
+    others = [row for row in report.rows if row.status != "killed"]
+    if others:
+        table = Table(title="not simply killed", expand=True)
+        for column in ("scenario", "site", "status", "why"):
+            table.add_column(column, overflow="fold")
+        for row in others:
+            table.add_row(row.scenario, f"{row.site}\n[dim]{row.note}[/dim]", Text(row.status, style=style[row.status]),
+                          row.message or row.reason)
+        parts.append(table)
     counts = report.counts()
-    total = len(report.rows)
-    rate = total / report.seconds if report.seconds else 0.0
-    summary = Text(f"{total} mutants in {report.seconds:.1f} s ({rate:.1f}/s): "
-                   + ", ".join(f"{n} {status}" for status, n in counts.items()))
-    return Group(table, summary)
+    ran = sum(n for status, n in counts.items() if status not in ("duplicate", "reference-fails"))
+    rate = ran / report.seconds if report.seconds else 0.0
+    parts.append(Text(f"{len(report.rows)} mutants in {report.seconds:.1f} s ({rate:.1f}/s): "
+                      + ", ".join(f"{n} {status}" for status, n in counts.items() if n)))
+    return Group(*parts)

@@ -20,20 +20,19 @@ from bughunt.challenge import function_bodies, make_stub
 
 SCENARIOS = catalog.all_scenarios()
 IDS = [s.id for s in SCENARIOS]
-CHECK_SEEDS = (0, 1)
-
-
-@pytest.fixture(scope="session")
-def reference_verdicts() -> dict[tuple[str, int], sandbox.Verdict]:
-    jobs = [(s, seed) for s in SCENARIOS for seed in CHECK_SEEDS]
-    runs = sandbox.run_many([sandbox.Job(s.id, s.reference_path.read_text(), str(s.reference_path), seed=seed)
-                             for s, seed in jobs])
-    return {(jobs[i][0].id, jobs[i][1]): verdict for i, verdict in runs}
+CHECK_SEEDS = analysis.SEEDS
 
 
 @pytest.fixture(scope="session")
 def mutant_report() -> analysis.Report:
+    """`bughunt analyze` over the catalog: every mutant on two check seeds, and the
+    references on both."""
     return analysis.analyze(SCENARIOS)
+
+
+@pytest.fixture(scope="session")
+def reference_verdicts(mutant_report) -> dict[tuple[str, int], sandbox.Verdict]:
+    return mutant_report.references
 
 
 @pytest.fixture(scope="session")

@@ -256,3 +256,14 @@ def test_inside_a_variant_folder_commands_act_on_it(tmp_path, monkeypatch):
     assert as_json(run("hint", "--json"))["hint"] == 1
     records = as_json(run("progress", "--workspace", tmp_path, "--json"))["records"]
     assert records[0]["attempts"] == 1 and records[0]["hints"] == 1
+
+
+def test_analyze_json_has_the_kill_matrix_on_two_seeds():
+    result = run("analyze", "03", "--json")
+    document = as_json(result)
+    assert result.exit_code == 0 and document["seeds"] == [0, 1]
+    rows = document["mutants"]
+    assert rows and all(r["status"] in ("killed", "duplicate", "equivalent") for r in rows)
+    cells = {(c["scenario"], c["bug_class"]): c for c in document["matrix"]}
+    assert sum(c["sites"] for c in cells.values()) == len(rows)
+    assert cells[("l03_training.one_epoch", "zero-grad")]["killed"] >= 1
