@@ -26,7 +26,7 @@ def _reentrant(line: cst.SimpleStatementLine) -> cst.SimpleStatementLine:
 
 class GradCheckpoint(Mutator):
     ID = "grad-checkpoint"
-    TITLE = "activation checkpointing misused"
+    TITLE = "Activation checkpointing misused"
     LOUD = False
     HINT = ("Checkpointing should change only what is kept in memory. Check when it is switched "
             "on, and whether every block still gets its gradient when nothing entering it "

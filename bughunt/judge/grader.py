@@ -34,7 +34,7 @@ from bughunt.judge.reference import cache_dir  # noqa: E402
 os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(cache_dir() / "hypothesis"))
 
 from bughunt.judge.checking import Check, Outcome, describe, run_property, show_example  # noqa: E402
-from bughunt.judge.reference import Reference  # noqa: E402
+from bughunt.judge.reference import Reference, close_observers, observer  # noqa: E402
 from bughunt.runner import isolation  # noqa: E402
 from bughunt.runner.client import Runner, RunnerLost  # noqa: E402
 
@@ -109,23 +109,28 @@ def checks_of(scenario_id: str) -> tuple[Check, ...]:
     return importlib.import_module(catalog.scenario(scenario_id).checks_module).CHECKS
 
 
-def reference_of(scenario_id: str, device: str) -> Reference:
+def reference_of(scenario_id: str, device: str, group: Iterable[str] = ()) -> Reference:
+    """The reference of `scenario_id`; made the first time with one runner observing the
+    references of the whole `group` (the scenarios graded together)."""
     with _references_lock:
         key = (scenario_id, device)
         if key not in _references:
-            _references[key] = Reference(catalog.scenario(scenario_id), device)
+            shared = observer(frozenset(group) | {scenario_id}, device)
+            _references[key] = Reference(catalog.scenario(scenario_id), device, observer=shared)
         return _references[key]
 
 
 def warm_up(scenario_ids: Iterable[str], device: str = "cpu") -> None:
-    """Import the checks here (their strategies and comparisons), once."""
+    """Import the checks here (their strategies and comparisons), once; the references of
+    the scenarios graded together share one runner."""
     from bughunt import lazy_dynamo, placement
 
     lazy_dynamo.install()
     placement.set_device(device)  # comparisons may ask which device the checks ran on
-    for scenario_id in sorted(set(scenario_ids)):
+    group = sorted(set(scenario_ids))
+    for scenario_id in group:
         checks_of(scenario_id)
-        reference_of(scenario_id, device)
+        reference_of(scenario_id, device, group)
 
 
 @atexit.register
@@ -135,6 +140,7 @@ def close_references() -> None:
         references = list(_references.values())
     for reference in references:
         reference.close()
+    close_observers()
 
 
 def hidden_paths(extra: Iterable[Path] = ()) -> list[Path]:
@@ -247,7 +253,7 @@ class Pool:
 
     def grade(self, job: Job, timeout: float = DEFAULT_TIMEOUT) -> Verdict:
         self._prestart(1)
-        warm_up([job.scenario_id], job.device)
+        warm_up(self.scenario_ids if job.device == self.device else [job.scenario_id], job.device)
         grading = _Grading(self, job, timeout)
         try:
             return grading.run()
@@ -257,7 +263,7 @@ class Pool:
     def grade_many(self, jobs: list[Job], timeout: float = DEFAULT_TIMEOUT) -> Iterator[tuple[int, Verdict]]:
         """Yield `(index, verdict)` for every job as it finishes, `workers` at a time."""
         self._prestart(min(self.workers, len(jobs)))
-        warm_up({j.scenario_id for j in jobs}, self.device)
+        warm_up(self.scenario_ids, self.device)
         todo: queue.Queue = queue.Queue()
         for item in enumerate(jobs):
             todo.put(item)

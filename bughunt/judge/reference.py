@@ -60,14 +60,90 @@ class NoReferenceObservation(RuntimeError):
     """The reference itself failed to observe: a broken check, not a candidate's fault."""
 
 
+class _Observer:
+    """One runner observing the references of several scenarios, one loaded at a time.
+
+    A runner imports torch and its scenarios' checks once (seconds of CPU); one per
+    scenario would pay that for each of them when a whole catalog is graded. Observations
+    come in bursts per scenario (the first candidate of a scenario asks for all of its
+    examples; later ones find them cached), so switching the loaded reference is rare."""
+
+    def __init__(self, scenario_ids: frozenset[str], device: str) -> None:
+        self.scenario_ids = scenario_ids
+        self.device = device
+        self._runner = None
+        self._loaded: str | None = None
+        self._lock = threading.Lock()
+
+    def observe(self, scenario, check: Check, example: dict[str, Any]) -> tuple[str, Any]:
+        from bughunt.runner.client import Runner, RunnerLost
+
+        with self._lock:
+            try:
+                if self._runner is None or not self._runner.alive:
+                    self._runner, self._loaded = self._start(Runner), None
+                if self._loaded != scenario.id:
+                    if self._loaded is not None:
+                        self._runner.end()
+                    self._load(scenario)
+                return self._runner.observe(check.name, example, time.monotonic() + REFERENCE_TIMEOUT)
+            except RunnerLost as lost:
+                self._loaded = None
+                return "error", lost.message
+
+    def _start(self, runner_class):
+        from bughunt import catalog
+        from bughunt.judge.grader import allowed_references, hidden_paths
+
+        ids = sorted(self.scenario_ids)
+        return runner_class([catalog.scenario(i).checks_module for i in ids], self.device, hidden_paths(),
+                            allowed_references(ids))
+
+    def _load(self, scenario) -> None:
+        problem = self._runner.load(scenario.reference_path.read_text(encoding="utf-8"),
+                                    str(scenario.reference_path), f"reference_{scenario.module_name}",
+                                    scenario.checks_module, load_timeout=REFERENCE_TIMEOUT)
+        if problem is not None:
+            raise NoReferenceObservation(f"the reference of {scenario.id} does not import: {problem}")
+        self._loaded = scenario.id
+
+    def close(self) -> None:
+        with self._lock:
+            if self._runner is not None:
+                self._runner.close()
+                self._runner = None
+
+
+_observers: dict[tuple[str, frozenset[str]], _Observer] = {}
+_observers_lock = threading.Lock()
+
+
+def observer(scenario_ids, device: str) -> _Observer:
+    """The runner for the references of `scenario_ids` (all imported together) on `device`."""
+    key = (device, frozenset(scenario_ids))
+    with _observers_lock:
+        if key not in _observers:
+            _observers[key] = _Observer(key[1], device)
+        return _observers[key]
+
+
+def close_observers() -> None:
+    with _observers_lock:
+        observers = list(_observers.values())
+        _observers.clear()
+    for each in observers:
+        each.close()
+
+
 class Reference:
     """One scenario's reference module and its observations on one device."""
 
-    def __init__(self, scenario, device: str, *, disk: bool = True) -> None:
+    def __init__(self, scenario, device: str, *, disk: bool = True, observer: _Observer | None = None) -> None:
         self.scenario = scenario
         self.device = device
-        self._runner = None  # started at the first observation the cache does not hold
-        self._runner_lock = threading.Lock()
+        # The runner that makes observations the cache does not hold; shared with the other
+        # scenarios graded in this process when the caller knows them all up front.
+        self.observer = observer or _Observer(frozenset([scenario.id]), device)
         self.path = cache_dir() / "observations" / f"{scenario.id}-{device}-{sources_digest()}.bin" \
             if disk else None
         self._stored: dict[str, bytes] | None = None
@@ -86,38 +162,14 @@ class Reference:
         return wire.decode(stored[key])
 
     def _observe(self, check: Check, example: dict[str, Any]) -> Any:
-        from bughunt.runner.client import Runner, RunnerLost
-
-        with self._runner_lock:
-            try:
-                if self._runner is None or not self._runner.alive:
-                    self._runner = self._start(Runner)
-                status, value = self._runner.observe(check.name, example, time.monotonic() + REFERENCE_TIMEOUT)
-            except RunnerLost as lost:
-                status, value = "error", lost.message
+        status, value = self.observer.observe(self.scenario, check, example)
         if status != "observation":
             raise NoReferenceObservation(f"the reference fails check {check.name!r} of {self.scenario.id} "
                                          f"on {example}: {value}")
         return value
 
-    def _start(self, runner_class):
-        from bughunt.judge.grader import allowed_references, hidden_paths
-
-        runner = runner_class([self.scenario.checks_module], self.device, hidden_paths(),
-                              allowed_references([self.scenario.id]))
-        problem = runner.load(self.scenario.reference_path.read_text(encoding="utf-8"),
-                              str(self.scenario.reference_path), f"reference_{self.scenario.module_name}",
-                              self.scenario.checks_module, load_timeout=REFERENCE_TIMEOUT)
-        if problem is not None:
-            runner.close()
-            raise NoReferenceObservation(f"the reference of {self.scenario.id} does not import: {problem}")
-        return runner
-
     def close(self) -> None:
-        with self._runner_lock:
-            if self._runner is not None:
-                self._runner.close()
-                self._runner = None
+        self.observer.close()
 
     def _load(self) -> dict[str, bytes]:
         with self._lock:
