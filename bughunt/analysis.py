@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bughunt import difficulty
 from bughunt import mutants as mutants_module
 from bughunt.catalog import Scenario
 from bughunt.judge import grader
@@ -42,6 +43,7 @@ class Row:
     message: str = ""
     reason: str = ""  # why it is equivalent (declared, or the code it duplicates)
     seconds: float = 0.0
+    symptom: str = ""  # for the first mutant of its class: what a served variant would show
 
 
 @dataclass
@@ -104,15 +106,20 @@ def analyze(scenarios: tuple[Scenario, ...], *, workers: int = 2, timeout: float
         references = [grader.Job(s.id, s.reference_path.read_text(encoding="utf-8"), str(s.reference_path),
                                  seed=seed) for s in scenarios for seed in SEEDS]
         killers: dict[tuple[str, str], str] = {}
-        jobs = references + [every[i].kill_job(SEEDS[0]) for i in firsts]
+        # Every check for the first of each class: its most telling failure is the symptom a
+        # variant of that class shows, and the check to try first for the rest of the class.
+        jobs = references + [every[i].full_job(SEEDS[0]) for i in firsts]
         verdicts = _run(pool, jobs, timeout, tick)
         for k, job in enumerate(references):
             report.references[(job.scenario_id, job.seed)] = verdicts[k]
         for k, index in enumerate(firsts):
             verdict = verdicts[len(references) + k]
             rows[index] = _row(every[index], verdict)
-            if verdict.first_failure is not None:
-                killers[(every[index].scenario.id, every[index].site.mutator)] = verdict.first_failure.name
+            telling = verdict.telling_failure
+            if telling is not None:
+                killers[(every[index].scenario.id, every[index].site.mutator)] = telling.name
+                rows[index].check = telling.name
+                rows[index].symptom = difficulty.symptom(telling, "hard")
         jobs = [every[i].kill_job(SEEDS[0], _killer_first(every[i], killers)) for i in rest]
         for k, verdict in enumerate(_run(pool, jobs, timeout, tick)):
             rows[rest[k]] = _row(every[rest[k]], verdict)

@@ -25,6 +25,7 @@ from mutators.no_grad import NoGrad
 from mutators.norm_placement import NormPlacement
 from mutators.output_activation import OutputActivation
 from mutators.residual import Residual
+from mutators.sampler_epoch import SamplerEpoch
 from mutators.scheduler_step import SchedulerStep
 from mutators.seed import Seed
 from mutators.shuffle import Shuffle
@@ -62,6 +63,7 @@ ALL_MUTATORS: tuple[type[Mutator], ...] = (
     Freeze,
     Shuffle,
     AutogradBackward,
+    SamplerEpoch,
     GradCheckpoint,
 )
 

@@ -48,6 +48,9 @@ class Mutator(cst.CSTTransformer):
 
     ID: ClassVar[str]  # "labels-dtype"
     TITLE: ClassVar[str]  # a short name for the bug class
+    # What a user sees when the bug bites, as a pattern (case-insensitive) the symptom of
+    # every variant must match: a device bug's symptom speaks of devices, not of weights.
+    EFFECT: ClassVar[str]
     LESSON: ClassVar[str]  # why the bug bites and how to spot it
     HINT: ClassVar[str]  # a nudge towards the bug class, without naming the line
     LOUD: ClassVar[bool]  # True when the usual symptom is an exception, False for wrong numbers

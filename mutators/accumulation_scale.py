@@ -42,6 +42,7 @@ def _keep_parentheses(outer: cst.BaseExpression, inner: cst.BaseExpression) -> c
 class AccumulationScale(Mutator):
     ID = "accumulation-scale"
     TITLE = "Gradient accumulation scale or schedule"
+    EFFECT = r"accumulat|weights|loss"
     LOUD = False
     HINT = ("Several small batches are meant to add up to one big one. Compare the gradient "
             "an accumulated step applies with the gradient of the big batch, and count which "

@@ -71,6 +71,7 @@ def _is_broadcast_index(node: cst.Subscript) -> bool:
 class AlphaBarShape(Mutator):
     ID = "alpha-bar-shape"
     TITLE = "alpha_bar with the wrong shape or step"
+    EFFECT = r"alpha_bar|noise|schedule|shape|broadcast|sqrt"
     LOUD = False
     HINT = ("Each sample in the batch has its own diffusion step. Write down the shape of the "
             "schedule's coefficient for that step and the shape of x0, and check which "

@@ -27,6 +27,7 @@ def _without_comment(line: cst.SimpleStatementLine, expr: cst.BaseExpression) ->
 class AmpScaler(Mutator):
     ID = "amp-scaler"
     TITLE = "GradScaler misused"
+    EFFECT = r"scale|overflow|float16|skipped"
     LOUD = False
     HINT = ("With float16 the loss is multiplied by a large factor before backward. Follow that "
             "factor: who applies it, who removes it before the weights change, and who adjusts it.")

@@ -101,6 +101,7 @@ def _four_dims(call: cst.Call) -> bool:
 class Attention(Mutator):
     ID = "attention"
     TITLE = "Attention computed almost right"
+    EFFECT = r"attention|softmax|mask|weights|head"
     LOUD = False
     HINT = ("Write the shape of q, k, v, the scores and the weights next to each line, name "
             "the axis of every reduction and reshape, and check what each query's weights "

@@ -26,6 +26,7 @@ _TOGGLED = {cst.GreaterThan: cst.GreaterThanEqual, cst.GreaterThanEqual: cst.Gre
 class AutogradBackward(Mutator):
     ID = "autograd-backward"
     TITLE = "Wrong custom backward"
+    EFFECT = r"gradient|backward|gradcheck|unpack|saved"
     LOUD = False
     HINT = ("A custom autograd Function is trusted blindly: autograd uses whatever backward "
             "returns. Work out the derivative by hand for an input on each side of every "

@@ -12,6 +12,7 @@ _JOIN_CALL = m.Call(func=torch_attr("cat", "concat", "concatenate", "stack"))
 class CatDim(Mutator):
     ID = "cat-dim"
     TITLE = "Concatenating along the wrong dimension"
+    EFFECT = r"shape|size|row|join|sample|feature"
     LOUD = True
     HINT = ("When tensors are joined, every dimension but one must agree. For each join, write "
             "down the input shapes and the shape you expect out, then check which axis grows.")

@@ -85,6 +85,7 @@ def _uses(statement: cst.CSTNode, name: str) -> bool:
 class Checkpoint(Mutator):
     ID = "checkpoint"
     TITLE = "A checkpoint that does not hold, load or survive"
+    EFFECT = r"checkpoint|resume|load|save|weights_only"
     LOUD = False
     HINT = ("A checkpoint is read later, perhaps on another machine, perhaps after a crash. "
             "Ask what must be in the file to resume exactly, what loading it needs, and what "

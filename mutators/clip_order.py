@@ -38,6 +38,7 @@ def _moved(body: Sequence[cst.BaseStatement], source: int, before: int) -> list[
 class ClipOrder(Mutator):
     ID = "clip-order"
     TITLE = "Gradient clipping in the wrong place"
+    EFFECT = r"clip|norm"
     LOUD = False
     HINT = ("Clipping changes the gradients, so it only matters if something reads them "
             "afterwards. Follow the gradients from backward() to the update: when are they "

@@ -33,6 +33,7 @@ def _training_index(node: cst.Subscript) -> bool:
 class DataLeak(Mutator):
     ID = "data-leak"
     TITLE = "Validation data leaking into training"
+    EFFECT = r"validation|leak|statistic|overlap"
     LOUD = False
     HINT = ("List every place the training side reads data: the samples it trains on and "
             "any statistic it computes. Could a single validation sample have influenced "

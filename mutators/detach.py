@@ -13,6 +13,7 @@ _JOIN = m.Call(func=torch_attr("cat", "concat", "stack"), args=[m.Arg(value=m.Li
 class Detach(Mutator):
     ID = "detach"
     TITLE = "Graph cut or kept alive"
+    EFFECT = r"gradient|grad|weights|train|graph|backward|loss"
     LOUD = False
     HINT = ("Follow the autograd graph: which tensors must gradients reach, and which values "
             "should be plain numbers that hold no graph at all?")

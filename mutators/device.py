@@ -39,6 +39,7 @@ def _self_move(line: cst.SimpleStatementLine) -> cst.Call | None:
 class Device(Mutator):
     ID = "device"
     TITLE = "Device mismatch"
+    EFFECT = r"device|GPU|accelerator|cuda"
     LOUD = True
     HINT = ("Every tensor that meets another in one operation must live on the same device. "
             "For each tensor, ask where it is created or moved, and where the model lives.")

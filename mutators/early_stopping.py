@@ -42,6 +42,7 @@ def _is_counter_reset(line: cst.SimpleStatementLine) -> bool:
 class EarlyStopping(Mutator):
     ID = "early-stopping"
     TITLE = "Broken early stopping or best-model bookkeeping"
+    EFFECT = r"stop|best|patience"
     LOUD = False
     HINT = ("Write down a short sequence of validation losses and follow the stopping rule "
             "by hand: which epoch is the best, how many epochs since it, and which weights "

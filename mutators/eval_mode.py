@@ -12,6 +12,7 @@ _MODE_CALL = m.SimpleStatementLine(body=[m.Expr(value=m.Call(func=method("eval",
 class EvalMode(Mutator):
     ID = "eval-mode"
     TITLE = "Wrong train/eval mode"
+    EFFECT = r"mode|eval|train|dropout|batchnorm|noisy|still changes"
     LOUD = False
     HINT = ("Some layers behave differently while training and while evaluating. Ask which "
             "mode the model is in at each point, and who is responsible for setting it.")

@@ -25,6 +25,7 @@ def _swap_values(args: list, i: int, j: int) -> list:
 class ForwardShape(Mutator):
     ID = "forward-shape"
     TITLE = "Wrong shape in forward"
+    EFFECT = r"shape|size|row|dimension|mat1|logits"
     LOUD = True
     HINT = ("Write the shape of every tensor next to each line of the forward pass, starting "
             "from the input, and check that each reshaping step does what the comment claims.")

@@ -65,6 +65,7 @@ def _swapped(body: Sequence[cst.BaseStatement], index: int) -> list[cst.BaseStat
 class Freeze(Mutator):
     ID = "freeze"
     TITLE = "A frozen backbone that is not really frozen"
+    EFFECT = r"frozen|freeze|backbone|trainable"
     LOUD = False
     HINT = ("Freezing has three parts: the gradients, the optimizer and the mode. For the "
             "part meant to stay fixed, check each one, and in which order they happen.")

@@ -27,6 +27,7 @@ def _reentrant(line: cst.SimpleStatementLine) -> cst.SimpleStatementLine:
 class GradCheckpoint(Mutator):
     ID = "grad-checkpoint"
     TITLE = "Activation checkpointing misused"
+    EFFECT = r"checkpoint|memory|activation|gradient"
     LOUD = False
     HINT = ("Checkpointing should change only what is kept in memory. Check when it is switched "
             "on, and whether every block still gets its gradient when nothing entering it "

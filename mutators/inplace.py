@@ -62,6 +62,7 @@ def as_receiver(node: cst.BaseExpression) -> cst.BaseExpression:
 class Inplace(Mutator):
     ID = "inplace"
     TITLE = "In-place operation"
+    EFFECT = r"in-place|inplace|modified|changes the|gradient|version|input|backward"
     LOUD = True
     HINT = ("Some tensors are still needed after you have used them: by autograd for the "
             "backward pass, or by whoever handed them to you. Ask which lines write into an "

@@ -22,6 +22,7 @@ def _is_dtype_arg(arg: cst.Arg, in_to: bool) -> bool:
 class LabelsDtype(Mutator):
     ID = "labels-dtype"
     TITLE = "Labels with the wrong dtype"
+    EFFECT = r"int64|dtype|label|float|long|scalar type"
     LOUD = True
     HINT = ("Loss functions are picky about the type of their targets. Follow the labels from "
             "where they are made to where the loss reads them: what dtype do they have?")

@@ -46,6 +46,7 @@ def _sigmoid(x: cst.BaseExpression) -> cst.Call:
 class LossInput(Mutator):
     ID = "loss-input"
     TITLE = "Probabilities fed to a loss that expects logits"
+    EFFECT = r"loss|logits|cross-entropy|probabilit|stall|predict"
     LOUD = False
     HINT = ("Read the documentation of the loss you call: what does it do to its first "
             "argument before comparing it with the target, and has that already been done?")

@@ -13,6 +13,7 @@ _COUNTER = m.Name(value=m.MatchIfTrue(lambda name: "sample" in name or name in (
 class LossReduction(Mutator):
     ID = "loss-reduction"
     TITLE = "Wrong reduction of the loss"
+    EFFECT = r"loss|mean|reduction"
     LOUD = False
     HINT = ("A batch's loss is already a mean over its samples. Ask what the epoch's number should "
             "average over, and whether every batch weighs what its size says.")

@@ -25,6 +25,7 @@ def _unwrapped(node: cst.With) -> cst.FlattenSentinel:
 class NoGrad(Mutator):
     ID = "no-grad"
     TITLE = "Evaluation with autograd on"
+    EFFECT = r"gradient|grad|autograd|records|memory"
     LOUD = False
     HINT = ("Evaluation only needs the outputs. Ask what autograd records while the model runs, "
             "and what that costs when nobody will ever call backward().")

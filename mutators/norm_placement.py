@@ -68,6 +68,7 @@ def _without_norm(branch: cst.BaseExpression, skip: cst.BaseExpression) -> cst.B
 class NormPlacement(Mutator):
     ID = "norm-placement"
     TITLE = "LayerNorm in the wrong place"
+    EFFECT = r"Pre-LN|norm"
     LOUD = False
     HINT = ("In a Pre-LN block every sublayer reads a normalised copy of the residual stream, "
             "and adds its output back to the stream itself. For each residual line, ask which "

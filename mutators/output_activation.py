@@ -65,6 +65,7 @@ def _append(call: cst.Call, value: cst.BaseExpression) -> list[cst.Arg]:
 class OutputActivation(Mutator):
     ID = "output-activation"
     TITLE = "An activation after the output layer"
+    EFFECT = r"logits|loss|output|softmax|activation|range"
     LOUD = False
     HINT = ("Ask what values each part of the model must be able to output, and whether "
             "its last layer lets it: can the result be negative, or larger than one?")

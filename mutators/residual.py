@@ -82,6 +82,7 @@ class _Scope:
 class Residual(Mutator):
     ID = "residual"
     TITLE = "Broken residual connection"
+    EFFECT = r"residual|input through|identity|skip"
     LOUD = False
     HINT = ("For every addition in forward(), say which operand is the skip path and which is "
             "the branch, and check that the skip carries exactly the tensor that entered the "

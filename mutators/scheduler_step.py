@@ -76,6 +76,7 @@ def _inner_batch_loop(body: Sequence[cst.BaseStatement], before: int) -> tuple[i
 class SchedulerStep(Mutator):
     ID = "scheduler-step"
     TITLE = "Scheduler stepped at the wrong moment"
+    EFFECT = r"learning rate|schedule|\blr\b"
     LOUD = False
     HINT = ("A learning-rate scheduler counts its step() calls. Ask what one step stands for "
             "in this schedule, how many times it is called, and what the optimizer has "

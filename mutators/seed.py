@@ -42,6 +42,7 @@ def _without_arg(call: cst.Call, index: int) -> cst.Call:
 class Seed(Mutator):
     ID = "seed"
     TITLE = "Unseeded random number generator"
+    EFFECT = r"seed|reproduc|replay|random|order|generator"
     LOUD = False
     HINT = ("Run the same code twice with the same seed: does everything random (weights, "
             "shuffling, dropout, noise, splits) come out the same? Find each random source "

@@ -30,6 +30,7 @@ def _epoch_term(expression: cst.BaseExpression) -> cst.BaseExpression | None:
 class Shuffle(Mutator):
     ID = "shuffle"
     TITLE = "Training data not reshuffled"
+    EFFECT = r"shuffl|order"
     LOUD = False
     HINT = ("Print the order in which training samples arrive in two consecutive epochs. "
             "Is it random, and is it a different random order each time?")

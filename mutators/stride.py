@@ -70,6 +70,7 @@ def _with_stride(call: cst.Call, value: cst.BaseExpression) -> cst.Call:
 class Stride(Mutator):
     ID = "stride"
     TITLE = "Stride or shortcut in the wrong place"
+    EFFECT = r"shape|resolution|channel|stride|shortcut|size|patch|pixel"
     LOUD = True
     HINT = ("Follow the height and width of the feature map through the block, layer by "
             "layer, for a stride of 2 and for a change of channels. Which layer halves the "

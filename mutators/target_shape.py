@@ -50,6 +50,7 @@ def _unsqueezed(expr: cst.BaseExpression) -> cst.Call:
 class TargetShape(Mutator):
     ID = "target-shape"
     TITLE = "Target shape (N, 1) against (N,)"
+    EFFECT = r"shape|broadcast|target|size|fit"
     LOUD = False
     HINT = ("Print the shapes of the two tensors the loss compares, right where the loss "
             "receives them. Are they the same shape, or merely shapes that broadcast?")

@@ -13,6 +13,7 @@ _ZERO_GRAD_CALL = m.SimpleStatementLine(
 class ZeroGrad(Mutator):
     ID = "zero-grad"
     TITLE = "Missing zero_grad"
+    EFFECT = r"grad|left over|step|weights"
     LOUD = False
     HINT = ("PyTorch adds every backward() into .grad. Ask what clears it between two "
             "optimizer steps, and whether a model can arrive with gradients already there.")

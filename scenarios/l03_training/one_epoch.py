@@ -42,6 +42,15 @@ def same_loss(module, seed, sizes):
     return loss_value(_epoch(module, classifier(seed, 5, 3), seed, sizes, 0.5))
 
 
+@check("the reported loss is not the cross-entropy of the model's logits, averaged over the samples",
+       given=dict(seed=seeds, sizes=batch_sizes), examples=[dict(seed=2, sizes=[4, 3])],
+       compare=_same_loss, priority=55, max_examples=6)
+def loss_of_logits(module, seed, sizes):
+    # A learning rate of 0 keeps the weights still: whatever the updates do, every batch's
+    # loss is the untrained model's, so only how the loss is computed and averaged counts.
+    return loss_value(_epoch(module, classifier(seed, 5, 3), seed, sizes, 0.0))
+
+
 def _trained_in_train_mode(got, expected, **example):
     assert got == expected, "the model is still in eval mode after train_one_epoch"
 
@@ -55,4 +64,4 @@ def train_mode(module, seed):
     return model.training
 
 
-CHECKS = (same_updates, same_loss, train_mode)
+CHECKS = (same_updates, same_loss, loss_of_logits, train_mode)

@@ -212,7 +212,7 @@ def _same_schedule(got, expected, **example):
 
 
 @check("the learning-rate schedule does not advance once per epoch, after validation",
-       given=fits, examples=FIT_EXAMPLES, compare=_same_schedule)
+       given=fits, examples=FIT_EXAMPLES, compare=_same_schedule, priority=40)
 def schedule(module, seed, sizes, val_sizes, epochs, schedule):
     _, _, record = _fit(module, seed, sizes, val_sizes, epochs, schedule)
     return {"scheduler": record["scheduler"], "lrs": record["lrs"]}

@@ -32,7 +32,7 @@ def _same_parameters(got, expected, **example):
                  dict(seed=1, sizes=[4, 4, 4], accum=4),  # a single group, shorter than accum_steps
                  dict(seed=2, sizes=[2, 5, 1], accum=1),  # one step per batch, like a plain epoch
                  dict(seed=3, sizes=[4, 4, 4, 4], accum=2)],  # equal groups: a stale gradient must not leak
-       compare=_same_parameters)
+       compare=_same_parameters, priority=60)
 def same_updates(module, seed, sizes, accum):
     model = classifier(seed, 5, 3)
     arrive_dirty(model, seed)
@@ -47,9 +47,18 @@ def _same_loss(got, expected, **example):
 @check("the reported epoch loss is not the mean loss over the epoch's samples",
        given=dict(seed=seeds, sizes=loader_sizes, accum=accum_steps),
        examples=[dict(seed=4, sizes=[5, 5, 2], accum=2)],
-       compare=_same_loss)
+       compare=_same_loss, priority=70)
 def same_loss(module, seed, sizes, accum):
     return loss_value(_epoch(module, classifier(seed, 5, 3), seed, sizes, accum))
+
+
+@check("the reported loss is not the cross-entropy of the model's logits, averaged over the samples",
+       given=dict(seed=seeds, sizes=loader_sizes, accum=accum_steps),
+       examples=[dict(seed=5, sizes=[4, 3, 2], accum=2)], compare=_same_loss, priority=55, max_examples=6)
+def loss_of_logits(module, seed, sizes, accum):
+    # A learning rate of 0 keeps the weights still: only how the loss is computed and
+    # averaged counts, whatever the accumulation does to the updates.
+    return loss_value(_epoch(module, classifier(seed, 5, 3), seed, sizes, accum, lr=0.0))
 
 
 def _trained_in_train_mode(got, expected, **example):
@@ -57,7 +66,7 @@ def _trained_in_train_mode(got, expected, **example):
 
 
 @check("a model handed over in eval mode is not trained in train mode",
-       given=dict(seed=seeds, accum=accum_steps), compare=_trained_in_train_mode)
+       given=dict(seed=seeds, accum=accum_steps), compare=_trained_in_train_mode, priority=10)
 def train_mode(module, seed, accum):
     model = classifier(seed, 5, 3)
     model.eval()
@@ -65,4 +74,4 @@ def train_mode(module, seed, accum):
     return model.training
 
 
-CHECKS = (same_updates, same_loss, train_mode)
+CHECKS = (same_updates, same_loss, loss_of_logits, train_mode)

@@ -37,7 +37,7 @@ def _same_parameters(got, expected, **example):
        given=dict(seed=seeds, batch_size=st.integers(1, 6), max_norm=max_norms, training=st.booleans()),
        examples=[dict(seed=0, batch_size=4, max_norm=0.05, training=True),
                  dict(seed=1, batch_size=3, max_norm=100.0, training=False)],
-       compare=_same_parameters)
+       compare=_same_parameters, priority=60)
 def same_update(module, seed, batch_size, max_norm, training):
     model = _dirty_model(seed, training)
     _step(module, model, seed, batch_size, max_norm)
@@ -54,7 +54,7 @@ def _same_report(got, expected, **example):
 @check("the returned loss or gradient norm is not what a correctly clipped step reports",
        given=dict(seed=seeds, batch_size=st.integers(1, 6), max_norm=max_norms, training=st.booleans()),
        examples=[dict(seed=2, batch_size=5, max_norm=0.05, training=False)],
-       compare=_same_report)
+       compare=_same_report, priority=55)
 def same_report(module, seed, batch_size, max_norm, training):
     result = _step(module, _dirty_model(seed, training), seed, batch_size, max_norm)
     if not (isinstance(result, tuple) and len(result) == 2):

@@ -216,4 +216,29 @@ def block_outputs(module, seed, shape, dropout, train):
     return _forward_backward(block, seed, [x], mask=mask)
 
 
-CHECKS = (attention_function, mha_self_attention, mha_cross_attention, block_outputs)
+def _passes_through(got, expected, **example):
+    assert isinstance(got, torch.Tensor) and got.shape == expected.shape, \
+        "the block's output does not have its input's shape"
+    assert_close(got, expected, rtol=1e-5, atol=1e-6,
+                 msg=lambda m: f"the output is not the input itself: {m}")
+
+
+@check("with both sublayers' output projections at zero, the block does not return its input: "
+       "the residual stream is not x + sublayer(LayerNorm(x))",
+       given=dict(seed=seeds, shape=block_shapes),
+       examples=[dict(seed=3, shape={"batch": 2, "heads": 2, "head_dim": 2, "t": 3, "d_ff": 4, "mask": "none"})],
+       compare=_passes_through, max_examples=4, priority=30)
+def identity_path(module, seed, shape):
+    d_model = shape["heads"] * shape["head_dim"]
+    torch.manual_seed(seed)
+    block = module.EncoderBlock(d_model, shape["heads"], shape["d_ff"], dropout=0.0)
+    block = _load(block, _block_shapes(d_model, shape["d_ff"]), seed).eval()
+    with torch.no_grad():
+        for layer in (block.attn.out_proj, block.ffn[3]):  # each sublayer now adds exactly 0
+            layer.weight.zero_()
+            layer.bias.zero_()
+        x = _randn(torch.Generator().manual_seed(seed), shape["batch"], shape["t"], d_model, scale=2.0)
+        return plain(block(x))
+
+
+CHECKS = (attention_function, mha_self_attention, mha_cross_attention, block_outputs, identity_path)
