@@ -1,7 +1,8 @@
 """Wall-clock figures for bughunt's commands, each paired with the floor measured beside it.
 
     python bench/benchmark.py            # all figures, 3 paired runs each
-    python bench/benchmark.py --quick    # one paired run each, no analyze
+    python bench/benchmark.py --quick    # one paired run each, no analyze, no generate of 200
+    python bench/benchmark.py --only generate,analyze
 
 The floor of any command that runs checks is a bare `python -c "import torch"`. This
 machine is shared and its speed drifts, so every figure is measured in pairs — the floor,
@@ -65,11 +66,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one paired run per figure, no analyze")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--only", metavar="PARTS", default="startup,check,watch,generate,analyze",
+                        help="comma-separated parts to measure (default: all)")
     options = parser.parse_args()
+    parts = set(options.only.split(","))
     runs = 1 if options.quick else 3
     rows: list[tuple[str, float, float | None, float | None]] = []  # name, seconds, floor, over
 
-    for name in ("--help", "levels", "bugs"):
+    for name in ("--help", "levels", "bugs") if "startup" in parts else ():
         seconds = statistics.median(once([*BUGHUNT, name])[0] for _ in range(runs))
         rows.append((f"bughunt {name}", seconds, None, None))
 
@@ -77,25 +81,30 @@ def main() -> None:
     from bughunt.judge.reference import cache_dir
 
     print(f"(reference observations cached in {cache_dir()})", file=sys.stderr)
-    for scenario in catalog.all_scenarios():
+    for scenario in catalog.all_scenarios() if "check" in parts else ():
         command = [*BUGHUNT, "check", scenario.id, str(scenario.reference_path), "--json"]
         once(command)  # fills the reference cache, as a first check does
         figure = paired(command, runs)
         assert figure["done"].returncode == 0, figure["done"].stdout[-2000:] + figure["done"].stderr[-2000:]
         rows.append((f"check {scenario.id}", figure["seconds"], figure["floor"], figure["over_floor"]))
 
-    for name in ("l03_training.one_epoch", "l06_advanced.mixed_precision"):
+    for name in ("l03_training.one_epoch", "l06_advanced.mixed_precision") if "watch" in parts else ():
         rows.append((f"watch re-check {name}", watch_recheck(catalog.scenario(name), runs), None, None))
 
     out = Path(tempfile.mkdtemp(prefix="bughunt-bench-"))
     try:
-        figure = paired([*BUGHUNT, "generate", "level3", "--count", "10", "--seed", "7",
-                         "--out", str(out / "gen"), "--allow-fewer", "--json"], 1)
-        rows.append(("generate level3 --count 10", figure["seconds"], figure["floor"], figure["over_floor"]))
+        for count in (10, 200) if "generate" in parts else ():
+            if count > 10 and options.quick:
+                continue
+            figure = paired([*BUGHUNT, "generate", "level3", "--count", str(count), "--seed", "1",
+                             "--out", str(out / f"gen{count}"), "--allow-fewer", "--json"], 1)
+            made = json.loads(figure["done"].stdout)
+            rows.append((f"generate level3 --count {count} ({len(made['variants'])} variants, "
+                         f"{made['distinct_sites']} sites)", figure["seconds"], figure["floor"], figure["over_floor"]))
     finally:
         shutil.rmtree(out, ignore_errors=True)
 
-    if not options.quick:
+    if not options.quick and "analyze" in parts:
         for target in ("l03_training", None):
             command = [*BUGHUNT, "analyze", *([target] if target else []), "--json"]
             figure = paired(command, 1)

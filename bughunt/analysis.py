@@ -2,9 +2,10 @@
 
 Mutants with the same code (equal ASTs, comments and layout aside) are run once; one with
 the reference's own code is equivalent by construction. Each remaining mutant runs until
-its first failing check. The first mutant of each scenario and bug class goes first; the
-check that killed it is tried first for the rest of its class, which is where most of the
-speed comes from. Every killed mutant is then run again on a second check seed (killer
+its first failing check, the checks most telling first (their declared priority), so the
+first failure of the first mutant of each scenario and bug class is the symptom its
+variants show; that check is tried first for the rest of its class, which is where most
+of the speed comes from. Every killed mutant is then run again on a second check seed (killer
 first): a kill that depends on the seed is a weakness, and so is a reference that fails on
 either seed. A survivor is either declared equivalent in the scenario's metadata (with a
 reason) or a weakness of the checks; a declaration that no longer matches is flagged too.
@@ -106,16 +107,16 @@ def analyze(scenarios: tuple[Scenario, ...], *, workers: int = 2, timeout: float
         references = [grader.Job(s.id, s.reference_path.read_text(encoding="utf-8"), str(s.reference_path),
                                  seed=seed) for s in scenarios for seed in SEEDS]
         killers: dict[tuple[str, str], str] = {}
-        # Every check for the first of each class: its most telling failure is the symptom a
-        # variant of that class shows, and the check to try first for the rest of the class.
-        jobs = references + [every[i].full_job(SEEDS[0]) for i in firsts]
+        # The first of each class runs its checks most telling first: its first failure is the
+        # symptom a variant of that class shows, and the check to try first for the rest.
+        jobs = references + [every[i].kill_job(SEEDS[0]) for i in firsts]
         verdicts = _run(pool, jobs, timeout, tick)
         for k, job in enumerate(references):
             report.references[(job.scenario_id, job.seed)] = verdicts[k]
         for k, index in enumerate(firsts):
             verdict = verdicts[len(references) + k]
             rows[index] = _row(every[index], verdict)
-            telling = verdict.telling_failure
+            telling = verdict.first_failure
             if telling is not None:
                 killers[(every[index].scenario.id, every[index].site.mutator)] = telling.name
                 rows[index].check = telling.name
@@ -150,10 +151,11 @@ def _run(pool: grader.Pool, jobs: list[grader.Job], timeout: float, tick) -> lis
 
 
 def _killer_first(mutant: Mutant, killers: dict[tuple[str, str], str]) -> tuple[str, ...]:
-    """Every check, the one that killed this class's first mutant first."""
-    names = [c.name for c in grader.checks_of(mutant.scenario.id)]
+    """Every check, most telling first, but the one that killed this class's first mutant
+    before all."""
+    names = grader.telling_order(mutant.scenario.id)
     killer = killers.get((mutant.scenario.id, mutant.site.mutator))
-    return tuple([killer] + [n for n in names if n != killer]) if killer in names else ()
+    return tuple([killer] + [n for n in names if n != killer]) if killer in names else names
 
 
 def _drop_duplicates(every: list[Mutant], rows: dict[int, Row]) -> list[int]:

@@ -5,8 +5,8 @@
    classes on two lines), so one scenario with many sites does not crowd out the others.
 2. Candidates are checked in batches, in parallel, and the first killed ones in that order
    are kept, whatever order the workers finish in. A pair is kept only if each of its bugs
-   is killed alone and the pair is killed. Every check then runs on each kept bug, to pick
-   the most telling symptom.
+   is killed alone and the pair is killed. The checks run most telling first (by their
+   declared priority), so the first failure is the symptom a learner is shown.
 3. Each kept bug is disguised (`camouflage`: seeded rewrites that change how the code reads,
    never what it does) and shaped to the difficulty; the disguised text must still fail the
    check that killed its bug. Round after round the same bugs come back in new text, so a
@@ -147,8 +147,7 @@ def generate(scenarios: tuple[Scenario, ...], count: int, seed: int, *, bug: str
 
 def _kill(pool: grader.Pool, order, count: int, timeout: float) -> list[_Killed]:
     """The first `count` candidates in `order` that the checks kill (each bug alone too).
-    Every check runs on every candidate: the kept ones need their most telling failure, and
-    nearly every candidate is kept."""
+    Checks run most telling first, so the first failure is the symptom to show."""
     alone: dict[tuple[Scenario, Site], bool] = {}
     kept: list[_Killed] = []
     position = 0
@@ -163,7 +162,7 @@ def _kill(pool: grader.Pool, order, count: int, timeout: float) -> list[_Killed]
         singles = sorted({(m.scenario, site) for m in batch if m.also for site in m.sites} - set(alone),
                          key=lambda pair: (pair[0].id, pair[1]))
         jobs = [mutants.make(scenario, site).kill_job() for scenario, site in singles]
-        jobs += [m.full_job() for m in batch]
+        jobs += [m.kill_job() for m in batch]
         verdicts = dict(pool.grade_many(jobs, timeout=timeout))
         for index, pair in enumerate(singles):
             alone[pair] = verdicts[index].first_failure is not None
@@ -173,7 +172,7 @@ def _kill(pool: grader.Pool, order, count: int, timeout: float) -> list[_Killed]
                 continue
             if mutant.also and not all(alone[(mutant.scenario, site)] for site in mutant.sites):
                 continue
-            kept.append(_Killed(mutant, verdict.first_failure.name, verdict.telling_failure))
+            kept.append(_Killed(mutant, verdict.first_failure.name, verdict.first_failure))
     return kept
 
 

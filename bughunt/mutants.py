@@ -32,9 +32,11 @@ class Mutant:
 
     def kill_job(self, seed: int = 0, first: tuple[str, ...] = ()) -> grader.Job:
         """Run until the first failing check: enough to know whether the checks kill it.
-        `first`: only these checks (the ones known to kill a text that behaves the same)."""
+        The checks run most telling first, so that failure is also the symptom to show;
+        `first`: these checks only, in this order (the one known to kill it, say)."""
         return grader.Job(self.scenario.id, self.source, self.scenario.file_name,
-                           stop_at_first_failure=True, seed=seed, checks=first)
+                           stop_at_first_failure=True, seed=seed,
+                           checks=first or grader.telling_order(self.scenario.id))
 
     def full_job(self, seed: int = 0) -> grader.Job:
         """Every check: to choose the most telling symptom."""

@@ -85,24 +85,12 @@ class RenameLocals(Rewrite):
         taken = set(re.findall(r"[A-Za-z_]\w*", module.code)) | _RESERVED
         if not taken & set(names):
             return module
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)  # trees are immutable
-        scopes = wrapper.resolve(ScopeProvider)
-        survey = _Survey()
-        wrapper.module.visit(survey)
-
-        # name -> the Name nodes of that local, one entry per function that has it
-        found: dict[str, list[tuple[cst.FunctionDef, set[cst.Name]]]] = {}
-        for function in survey.functions:
-            if function in survey.dynamic:
-                continue
-            for name, nodes in _plain_locals(scopes[function.body]).items():
-                if name in names and name not in survey.declared and not nodes & survey.in_fstrings:
-                    found.setdefault(name, []).append((function, nodes))
-
+        survey, found = _renamable(module)
         renames: dict[cst.Name, str] = {}
         by_function: dict[int, dict[str, str]] = {}  # position among the defs -> {old: new}
-        for old in sorted(found):
-            options = [n for n in dict.fromkeys(names[old]) if n.isidentifier() and n not in taken]
+        for old in sorted(found.keys() & names.keys()):
+            wanted = [names[old]] if isinstance(names[old], str) else names[old]
+            options = [n for n in dict.fromkeys(wanted) if n.isidentifier() and n not in taken]
             new = dice.choice(old, [None, *options])
             if new is None:
                 continue
@@ -112,9 +100,30 @@ class RenameLocals(Rewrite):
                 by_function.setdefault(survey.functions.index(function), {})[old] = new
         if not renames:
             return module
-        renamed = wrapper.module.visit(_Renamer(renames))
+        renamed = module.visit(_Renamer(renames))
         defs = [f.name.value for f in survey.functions]
         return renamed if _same_symbols(module.code, renamed.code, defs, by_function) else module
+
+
+def renamable(source: str) -> set[str]:
+    """The locals of `source` this rewrite may rename: what a scenario's `local_names` lists."""
+    return set(_renamable(cst.parse_module(source))[1])
+
+
+def _renamable(module: cst.Module) -> tuple[_Survey, dict[str, list[tuple[cst.FunctionDef, set[cst.Name]]]]]:
+    """Each renamable local's name -> its Name nodes, one entry per function that has it."""
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)  # trees are immutable
+    scopes = wrapper.resolve(ScopeProvider)
+    survey = _Survey()
+    module.visit(survey)
+    found: dict[str, list[tuple[cst.FunctionDef, set[cst.Name]]]] = {}
+    for function in survey.functions:
+        if function in survey.dynamic:
+            continue
+        for name, nodes in _plain_locals(scopes[function.body]).items():
+            if name not in survey.declared and not nodes & survey.in_fstrings:
+                found.setdefault(name, []).append((function, nodes))
+    return survey, found
 
 
 def _plain_locals(scope) -> dict[str, set[cst.Name]]:

@@ -1,7 +1,8 @@
 """spelling: one PyTorch idiom written as another that means exactly the same.
 
 - `x.size(i)` <-> `x.shape[i]` for a literal int i, and `x.size()` <-> `x.shape` (both a
-  `torch.Size`); `.shape` becomes `.size(...)` only where NumPy and pandas are not imported;
+  `torch.Size`); `.shape` becomes `.size(...)` only where NumPy and pandas are not imported,
+  and neither swap happens in a file that gives its own objects a `shape` or `size`;
 - `torch.cat` <-> `torch.concat` (an alias);
 - the dim of `torch.cat`, `torch.stack`, `torch.softmax`, `F.softmax` and a few more passed by
   keyword <-> by position (`torch.cat(xs, dim=1)` <-> `torch.cat(xs, 1)`);
@@ -26,6 +27,7 @@ _DIM_SECOND = frozenset({
 # Tensor methods whose first positional parameter is `dim`.
 _DIM_FIRST = frozenset({"sum", "mean", "argmax", "argmin", "softmax", "log_softmax", "cumsum"})
 _ARRAY_LIBRARIES = ("numpy", "pandas")
+_SHAPE_NAMES = ("shape", "size")
 _NO_SPACE = cst.SimpleWhitespace("")
 
 
@@ -37,6 +39,7 @@ class _Imports(cst.CSTVisitor):
         self.aliases: dict[str, str] = {}
         self.bound: set[str] = set()
         self.arrays = False
+        self.own_shape = False  # the file defines a `shape` or `size` of its own
 
     def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:
@@ -64,18 +67,22 @@ class _Imports(cst.CSTVisitor):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.bound.add(node.name.value)
+        self.own_shape |= node.name.value in _SHAPE_NAMES
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.bound.add(node.name.value)
 
     def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
         self.bound.update(_names_in(node.target))
+        self.own_shape |= isinstance(node.target, cst.Attribute) and node.target.attr.value in _SHAPE_NAMES
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         self.bound.update(_names_in(node.target))
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         self.bound.update(_names_in(node.target))
+        target = node.target.attr if isinstance(node.target, cst.Attribute) else node.target
+        self.own_shape |= isinstance(target, cst.Name) and target.value in _SHAPE_NAMES
 
     def visit_For(self, node: cst.For) -> None:
         self.bound.update(_names_in(node.target))
@@ -83,8 +90,13 @@ class _Imports(cst.CSTVisitor):
     def visit_CompFor(self, node: cst.CompFor) -> None:
         self.bound.update(_names_in(node.target))
 
-    def visit_AsName(self, node: cst.AsName) -> None:
-        self.bound.update(_names_in(node.name))
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self.bound.update(_names_in(node.asname.name))
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None:
+            self.bound.update(_names_in(node.name.name))
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
         self.bound.update(_names_in(node.target))
@@ -111,13 +123,15 @@ class Spelling(Rewrite):
         module.visit(imports)
         transformer = cls(module, dice, names)
         transformer.aliases = {k: v for k, v in imports.aliases.items() if k not in imports.bound}
-        transformer.arrays = imports.arrays
+        transformer.arrays = imports.arrays or imports.own_shape
+        transformer.sizes = not imports.own_shape
         return module.visit(transformer)
 
     def __init__(self, module: cst.Module, dice: Dice, names: Names) -> None:
         super().__init__(module, dice, names)
         self.aliases: dict[str, str] = {}
-        self.arrays = True
+        self.arrays = True  # `.shape` might not be a tensor's: it stays
+        self.sizes = False  # `.size(...)` is a tensor's: it may become `.shape`
         self._kept: set[cst.Attribute] = set()  # `.shape` nodes that must stay attributes
 
     def resolve(self, node: cst.BaseExpression) -> str | None:
@@ -176,7 +190,7 @@ class Spelling(Rewrite):
 
     def _method(self, original: cst.Call, call: cst.Call) -> cst.BaseExpression:
         method, args = call.func.attr.value, call.args
-        plain = all(a.star == "" for a in args)
+        plain = all(a.star == "" for a in args) and (method != "size" or self.sizes)
         if method == "size" and plain and not args and self.chance(original):
             # x.size() -> x.shape
             return call.func.with_changes(attr=cst.Name("shape"), lpar=call.lpar, rpar=call.rpar)

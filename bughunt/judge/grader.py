@@ -73,14 +73,6 @@ class Verdict:
     def first_failure(self) -> Outcome | None:
         return next((o for o in self.outcomes if o.status not in ("pass", "not-run")), None)
 
-    @property
-    def telling_failure(self) -> Outcome | None:
-        """The failure that tells most: a crash the user would see first, then the most
-        specific check (lowest priority), then the earliest."""
-        failed = [(0 if o.raised or o.status in ("crash", "timeout") else 1, o.priority, i, o)
-                  for i, o in enumerate(self.outcomes) if o.status not in ("pass", "not-run")]
-        return min(failed, key=lambda t: t[:3])[3] if failed else None
-
     def to_json(self) -> dict:
         return {
             "scenario": self.scenario_id,
@@ -292,6 +284,14 @@ class Pool:
             thread.join()
         for scenario_id in {j.scenario_id for j in jobs}:
             reference_of(scenario_id, self.device).save()
+
+
+def telling_order(scenario_id: str) -> tuple[str, ...]:
+    """The scenario's checks, most telling first (by priority, then their own order): run
+    in this order and stopped at the first failure, a job finds the symptom a learner
+    should see without running every check."""
+    checks = checks_of(scenario_id)
+    return tuple(c.name for _, _, c in sorted((c.priority, i, c) for i, c in enumerate(checks)))
 
 
 def _chosen(checks: tuple[Check, ...], names: tuple[str, ...]) -> tuple[Check, ...]:
