@@ -90,10 +90,11 @@ def analyze(scenarios: tuple[Scenario, ...], *, workers: int = 2, timeout: float
     unique = _drop_duplicates(every, rows)
     # Work: the references on both seeds, the first mutant of each class, the rest, then seed 1.
     firsts, rest, seen = [], [], set()
-    for index in unique:
+    for index in unique:  # a mutant declared equivalent shows no symptom: it cannot be first
         key = (every[index].scenario.id, every[index].site.mutator)
-        (rest if key in seen else firsts).append(index)
-        seen.add(key)
+        first = key not in seen and every[index].equivalent_reason is None
+        (firsts if first else rest).append(index)
+        seen |= {key} if first else set()
     # Seed 1 re-runs at most every mutant; the total shrinks to the killed ones once known.
     count = {"done": 0, "total": len(SEEDS) * len(scenarios) + 2 * len(unique)}
 

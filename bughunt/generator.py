@@ -179,33 +179,51 @@ def _kill(pool: grader.Pool, order, count: int, timeout: float) -> list[_Killed]
 def _disguise(pool: grader.Pool, killed: list[_Killed], count: int, seed: int, difficulty: str,
               exclude: frozenset[str], timeout: float) -> list[Variant]:
     """Up to `count` distinct disguised texts, round-robin over the kept bugs; each must
-    still fail the check that killed its bug."""
+    still fail the check that killed its bug. The next batch is disguised here while the
+    runners confirm the last one (camouflage is this process's work, checks the runners')."""
+    from concurrent.futures import ThreadPoolExecutor
+
     chosen: list[Variant] = []
     seen = set(exclude)
-    for attempt in range(_DISGUISES_PER_BUG):
-        if len(chosen) >= count:
-            break
+    attempts = iter(range(_DISGUISES_PER_BUG))
+
+    def next_batch(wanted: int) -> list[tuple[_Killed, str, int]]:
         batch: list[tuple[_Killed, str, int]] = []
-        for k, bug in enumerate(killed):
-            if len(chosen) + len(batch) >= count:
-                break
-            variant_seed = int.from_bytes(hashlib.sha256(f"{seed}:{k}:{attempt}".encode()).digest()[:4], "big")
-            source = dressing.dress(bug.mutant.source, bug.mutant.scenario, bug.mutant.sites,
-                                    variant_seed, difficulty)
-            digest = source_hash(source)
-            if digest not in seen:
-                seen.add(digest)
-                batch.append((bug, source, variant_seed))
-        if not batch:
-            continue
-        confirm = [grader.Job(b.mutant.scenario.id, source, b.mutant.scenario.file_name,
-                              stop_at_first_failure=True, checks=(b.killer,)) for b, source, _ in batch]
-        verdicts = dict(pool.grade_many(confirm, timeout=timeout))
-        for index, (bug, source, variant_seed) in enumerate(batch):
-            if verdicts[index].first_failure is None:
-                continue  # a disguise that changed behaviour: never served
-            chosen.append(_variant(bug, source, seed, variant_seed, difficulty))
-    return chosen
+        if wanted <= 0:
+            return batch
+        for attempt in attempts:
+            for k, bug in enumerate(killed):
+                if len(batch) >= wanted:
+                    return batch
+                variant_seed = int.from_bytes(hashlib.sha256(f"{seed}:{k}:{attempt}".encode()).digest()[:4], "big")
+                source = dressing.dress(bug.mutant.source, bug.mutant.scenario, bug.mutant.sites,
+                                        variant_seed, difficulty)
+                digest = source_hash(source)
+                if digest not in seen:
+                    seen.add(digest)
+                    batch.append((bug, source, variant_seed))
+            if batch:
+                return batch
+        return batch
+
+    def confirm(batch) -> dict[int, grader.Verdict]:
+        jobs = [grader.Job(b.mutant.scenario.id, source, b.mutant.scenario.file_name,
+                           stop_at_first_failure=True, checks=(b.killer,)) for b, source, _ in batch]
+        return dict(pool.grade_many(jobs, timeout=timeout))
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bughunt-confirm") as confirming:
+        batch = next_batch(min(count, len(killed)))
+        while batch:
+            pending = confirming.submit(confirm, batch)
+            following = next_batch(min(count - len(chosen) - len(batch), len(killed)))
+            verdicts = pending.result()
+            for index, (bug, source, variant_seed) in enumerate(batch):
+                if verdicts[index].first_failure is not None:  # else: a disguise changed behaviour
+                    chosen.append(_variant(bug, source, seed, variant_seed, difficulty))
+            batch = following if len(chosen) < count else []
+            if not batch and len(chosen) < count:
+                batch = next_batch(min(count - len(chosen), len(killed)))
+    return chosen[:count]
 
 
 def _variant(bug: _Killed, source: str, seed: int, disguise: int, difficulty: str) -> Variant:

@@ -2,7 +2,9 @@
 
 torch imports `torch._dynamo` (about 800 modules, 1.6–2.1 s of CPU) the first time an
 optimizer is built or stepped, only to ask it to leave a function alone (`disable`) or to
-mark a graph break: both are no-ops in eager code. The stand-in answers those itself and
+mark a graph break: both are no-ops in eager code. DistributedDataParallel and
+`init_process_group` ask two more questions whose eager answers are fixed (which DDP
+optimizer mode, and to clear a cache that is empty). The stand-in answers those itself and
 imports the real `torch._dynamo` the moment anything else is asked of it (`torch.compile`,
 checkpoint's config, …), so code that needs the real thing still gets it.
 """
@@ -33,6 +35,22 @@ class _StandIn(types.ModuleType):
         return getattr(_real(), name)
 
 
+class _Answers(types.ModuleType):
+    """A submodule of the stand-in: a few eager answers; anything else from the real one."""
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(getattr(_real(), self.__name__.rsplit(".", 1)[1]), name)
+
+
+def _answers(name: str, **answers) -> _Answers:
+    part = _Answers(f"torch._dynamo.{name}")
+    for key, value in answers.items():
+        setattr(part, key, value)
+    return part
+
+
 def _real() -> types.ModuleType:
     import torch
 
@@ -49,5 +67,7 @@ def install() -> None:
 
     if "torch._dynamo" not in sys.modules:
         stand_in = _StandIn("torch._dynamo")
+        stand_in.utils = _answers("utils", get_optimize_ddp_mode=lambda: "ddp_optimizer")
+        stand_in.trace_rules = _answers("trace_rules", clear_lru_cache=lambda: None)
         sys.modules["torch._dynamo"] = stand_in
         torch._dynamo = stand_in

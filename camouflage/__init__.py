@@ -7,11 +7,12 @@ applied in that order; `disguise` is the one entry point.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 
 import libcst as cst
 
-from camouflage._base import Dice, Rewrite
+from camouflage._base import Dice, Rewrite, source_of
 from camouflage.rename_locals import RenameLocals
 from camouflage.reorder import Reorder
 from camouflage.rewrap import Rewrap
@@ -33,10 +34,17 @@ def disguise(source: str, seed: int, names: Mapping[str, Sequence[str]] | None =
     names always give the same text. Choices are keyed by the code they concern, so the
     reference and a mutant of it disguised with one seed differ only around the bug.
     """
-    module = cst.parse_module(source)
+    module = _parsed(source)
     for rewrite in ALL_REWRITES:
         module = rewrite.rewrite(module, Dice(seed, rewrite.ID), names or {})
-    return module.code
+    return source_of(module)
+
+
+@functools.lru_cache(maxsize=128)
+def _parsed(source: str) -> cst.Module:
+    """One tree per text (libcst trees are immutable): `generate` disguises the same mutant
+    with many seeds, and what a rewrite learns about a tree is cached with the tree."""
+    return cst.parse_module(source)
 
 
 def by_id(rewrite_id: str) -> type[Rewrite]:

@@ -8,6 +8,7 @@ at every site the bug did not touch, so a diff between the two still shows just 
 
 from __future__ import annotations
 
+import functools
 import io
 import random
 import tokenize
@@ -57,9 +58,9 @@ class Rewrite(cst.CSTTransformer):
         """The module with this rewrite applied wherever the dice say so; continuation
         lines that lined up under an opening bracket still do."""
         new = cls.transform(module, dice, names)
-        if cls.KEEPS_LINES and new.code != module.code:
-            aligned = realign(module.code, new.code)
-            if aligned != new.code:
+        if cls.KEEPS_LINES and source_of(new) != source_of(module):
+            aligned = realign(source_of(module), source_of(new))
+            if aligned != source_of(new):
                 new = cst.parse_module(aligned)
         return new
 
@@ -75,6 +76,11 @@ class Rewrite(cst.CSTTransformer):
         text = "\x00".join(self.code(n).strip() for n in nodes)
         self._seen[text] += 1
         return self.dice.chance(f"{text}\x00{self._seen[text]}", probability)
+
+
+@functools.lru_cache(maxsize=256)  # by identity: each tree's text is generated once
+def source_of(module: cst.Module) -> str:
+    return module.code
 
 
 def integer_literal(node: cst.BaseExpression) -> bool:

@@ -11,6 +11,7 @@ result is checked against Python's own symbol tables; if they disagree, nothing 
 from __future__ import annotations
 
 import builtins
+import functools
 import keyword
 import re
 import symtable
@@ -18,7 +19,7 @@ import symtable
 import libcst as cst
 from libcst.metadata import Assignment, MetadataWrapper, ScopeProvider
 
-from camouflage._base import Dice, Names, Rewrite
+from camouflage._base import Dice, Names, Rewrite, source_of
 
 _DYNAMIC = frozenset({"locals", "vars", "dir", "eval", "exec"})
 _RESERVED = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | frozenset(keyword.softkwlist)
@@ -82,7 +83,7 @@ class RenameLocals(Rewrite):
 
     @classmethod
     def transform(cls, module: cst.Module, dice: Dice, names: Names) -> cst.Module:
-        taken = set(re.findall(r"[A-Za-z_]\w*", module.code)) | _RESERVED
+        taken = set(_words(module)) | _RESERVED
         if not taken & set(names):
             return module
         survey, found = _renamable(module)
@@ -102,7 +103,7 @@ class RenameLocals(Rewrite):
             return module
         renamed = module.visit(_Renamer(renames))
         defs = [f.name.value for f in survey.functions]
-        return renamed if _same_symbols(module.code, renamed.code, defs, by_function) else module
+        return renamed if _same_symbols(source_of(module), source_of(renamed), defs, by_function) else module
 
 
 def renamable(source: str) -> set[str]:
@@ -110,6 +111,12 @@ def renamable(source: str) -> set[str]:
     return set(_renamable(cst.parse_module(source))[1])
 
 
+@functools.lru_cache(maxsize=128)  # by identity: a tree disguised with many seeds
+def _words(module: cst.Module) -> frozenset[str]:
+    return frozenset(re.findall(r"[A-Za-z_]\w*", source_of(module)))
+
+
+@functools.lru_cache(maxsize=128)  # by identity: scope analysis is most of a rename's time
 def _renamable(module: cst.Module) -> tuple[_Survey, dict[str, list[tuple[cst.FunctionDef, set[cst.Name]]]]]:
     """Each renamable local's name -> its Name nodes, one entry per function that has it."""
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)  # trees are immutable
