@@ -79,7 +79,7 @@ def test_play_weak_json_names_the_class_and_why(tmp_path, monkeypatch):
     seed_rounds(tmp_path)
     served = {}
 
-    def serve_without_grading(space, scenarios, seed):  # the real serving ran in the test above
+    def serve_without_grading(space, scenarios, seed, difficulty="normal"):  # the real serving ran above
         pick = mastery.order(mastery.rounds(Progress(space.database)), ONE_EPOCH.bug_classes, seed)[0]
         served.update(scenarios=scenarios, seed=seed)
         folder = SimpleNamespace(path=tmp_path / "variants" / "x", file=tmp_path / "x.py", manifest={})

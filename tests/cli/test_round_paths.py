@@ -153,3 +153,26 @@ def test_two_bugs_a_half_fix_is_told_one_bug_remains(tmp_path):
     assert verdict["passed"] is False and verdict["bugs_left"] == 1
     file.write_text("".join(fixed))
     assert json.loads(run("submit", "--workspace", tmp_path, "--json").stdout)["passed"] is True
+
+
+def test_generate_beyond_the_sites_gives_fresh_disguised_variants_reproducibly(tmp_path):
+    first = json.loads(run("generate", "l03_training", "--count", "20", "--seed", "1", "--out", tmp_path / "a",
+                           "--json").stdout)
+    second = json.loads(run("generate", "l03_training", "--count", "20", "--seed", "1", "--out", tmp_path / "b",
+                            "--json").stdout)
+    sources = [Path(v["file"]).read_text() for v in first["variants"]]
+    assert len(set(sources)) == 20 and first["short_by"] == 0
+    assert first["distinct_sites"] == len({v["site"] for v in first["variants"]}) < 20  # bugs come back
+    assert [v["sha256"] for v in first["variants"]] == [v["sha256"] for v in second["variants"]]
+    # The same bug twice reads differently, and differs from its fixed text only at the bug.
+    from bughunt import dressing
+
+    by_site: dict[str, list[dict]] = {}
+    for v in first["variants"]:
+        by_site.setdefault(v["site"], []).append(v)
+    twice = next(vs for vs in by_site.values() if len(vs) > 1)
+    texts = [Path(v["file"]).read_text() for v in twice[:2]]
+    assert texts[0] != texts[1]
+    for v, text in zip(twice[:2], texts):
+        fixed = dressing.fixed_text(ONE_EPOCH, {**v, "kind": "bug"})
+        assert 1 <= len(dressing.changes(fixed, text)) <= 2
