@@ -16,7 +16,8 @@ import sys
 import pytest
 
 import mutators
-from bughunt import analysis, catalog, guides, mutants
+from bughunt import catalog, guides
+from bughunt.variants import analysis, mutants
 from bughunt.judge import grader as sandbox
 from bughunt.challenge import function_bodies, make_stub
 

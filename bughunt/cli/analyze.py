@@ -17,7 +17,9 @@ def analyze(level: str | None, workers: int, as_json: bool) -> None:
     the kill matrix. Exit 1 if a mutant survives or a kill depends on the seed."""
     import sys
 
-    from bughunt import analysis, catalog, render
+    from bughunt import catalog
+    from bughunt.cli import render
+    from bughunt.variants import analysis
 
     scenarios = catalog.resolve(level) if level else catalog.all_scenarios()
     if as_json:

@@ -16,9 +16,10 @@ from bughunt.cli._shared import console, emit_json, json_option, workspace_optio
 @json_option
 def challenge(name: str, fresh: bool, workspace: Path, as_json: bool) -> None:
     """Write a stub (signatures and docstrings, no code) to implement; `submit` grades it."""
-    from bughunt import catalog, serving
+    from bughunt import catalog
+    from bughunt.learner import serving
     from bughunt.cli.play import show_served
-    from bughunt.workspace import Workspace
+    from bughunt.learner.workspace import Workspace
 
     space = Workspace(workspace)
     scenario = serving.pick_challenge(space, catalog.resolve(name))

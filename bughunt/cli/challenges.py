@@ -15,8 +15,8 @@ from bughunt.cli._shared import console, emit_json, json_option, workspace_optio
 def challenges(workspace: Path, as_json: bool) -> None:
     """List the challenges in track order with their status."""
     from bughunt import catalog
-    from bughunt.progress import Progress
-    from bughunt.workspace import Workspace
+    from bughunt.learner.progress import Progress
+    from bughunt.learner.workspace import Workspace
 
     records = Progress(Workspace(workspace).database).records()
     rows = []

@@ -20,7 +20,7 @@ from bughunt.cli._shared import console, emit_json, exit_with, json_option
               help="Seconds before the candidate counts as hung.")
 def check(scenario_name: str, file: Path, as_json: bool, device: str, seed: int, timeout: float) -> None:
     """Run SCENARIO's checks on FILE. Exit 0 if all pass, 1 if any fails."""
-    from bughunt import render
+    from bughunt.cli import render
     from bughunt.judge import grading
 
     scenario, verdict = grading.grade_file(scenario_name, file, device=device, seed=seed, timeout=timeout)

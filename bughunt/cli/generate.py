@@ -33,8 +33,9 @@ def generate(level: str, count: int, seed: int | None, bug: str | None, bugs: in
     Each variant folder holds the buggy file and its BRIEF.md; OUT/manifest.json holds the
     answers (bug class, site) for the instructor. Existing files are never overwritten.
     """
-    from bughunt import catalog, generator
-    from bughunt.brief import brief_markdown
+    from bughunt import catalog
+    from bughunt.variants import generator
+    from bughunt.learner.brief import brief_markdown
     from bughunt.errors import UsageError
 
     scenarios = catalog.resolve(level)

@@ -14,8 +14,8 @@ from bughunt.cli._shared import console, emit_json, json_option, workspace_optio
 @json_option
 def hint(workspace: Path, as_json: bool) -> None:
     """Show one more hint (each one lowers the score a little)."""
-    from bughunt.hints import next_hint
-    from bughunt.workspace import Workspace
+    from bughunt.learner.hints import next_hint
+    from bughunt.learner.workspace import Workspace
 
     number, total, text = next_hint(Workspace(workspace).current())
     if as_json:

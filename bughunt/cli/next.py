@@ -15,9 +15,9 @@ from bughunt.cli._shared import console, emit_json, json_option, workspace_optio
 @json_option
 def next_(workspace: Path, as_json: bool) -> None:
     """Serve the next piece of the core track: 01 → 02 → 03 → 04 → 05 → 07 → 08, then 06 and the rest."""
-    from bughunt import serving
+    from bughunt.learner import serving
     from bughunt.cli.play import show_served
-    from bughunt.workspace import Workspace
+    from bughunt.learner.workspace import Workspace
 
     space = Workspace(workspace)
     step = serving.next_step(space)

@@ -31,9 +31,10 @@ def play(level: str, bug: str | None, classic: int | None, weak: bool, bugs: int
     Level 04 is the classic series: `play 04` serves the first classic bug not fixed yet,
     `play 04 --classic N` bug N. `--weak` serves a bug class you miss most.
     """
-    from bughunt import catalog, serving
+    from bughunt import catalog
+    from bughunt.learner import serving
     from bughunt.errors import UsageError
-    from bughunt.workspace import Workspace
+    from bughunt.learner.workspace import Workspace
 
     if (weak or classic is not None) and bugs != 1:
         raise UsageError(f"--bugs {bugs} draws its own bugs; drop " + ("--weak" if weak else f"--classic {classic}"))
@@ -44,7 +45,7 @@ def play(level: str, bug: str | None, classic: int | None, weak: bool, bugs: int
         if bug is not None or classic is not None:
             raise UsageError("--weak chooses the bug class itself; drop "
                              + (f"--bug {bug!r}" if bug is not None else f"--classic {classic}"))
-        from bughunt import mastery
+        from bughunt.learner import mastery
 
         folder, variant, pick = mastery.serve_weak(Workspace(workspace), catalog.resolve(level), seed,
                                                    difficulty)
@@ -69,7 +70,7 @@ def play(level: str, bug: str | None, classic: int | None, weak: bool, bugs: int
 
 def show_served(folder, symptom: str | None, workspace: Path) -> None:
     """What a learner sees when work lands in their workspace."""
-    from bughunt import render
+    from bughunt.cli import render
 
     scenario = folder.scenario
     out = console()

@@ -20,9 +20,9 @@ def progress(by_class: bool, workspace: Path, as_json: bool) -> None:
     With --by-class, the same record summed per bug class (`--json` adds a `by_class` list
     to the usual keys).
     """
-    from bughunt import mastery
-    from bughunt.progress import Progress
-    from bughunt.workspace import Workspace
+    from bughunt.learner import mastery
+    from bughunt.learner.progress import Progress
+    from bughunt.learner.workspace import Workspace
 
     space = Workspace(workspace)
     standing_in = space.standing_in()

@@ -14,7 +14,7 @@ from bughunt.cli._shared import emit_json, json_option, workspace_option
 @json_option
 def reset(workspace: Path, as_json: bool) -> None:
     """Restore the active variant's file as it was served (your version is backed up)."""
-    from bughunt.workspace import Workspace
+    from bughunt.learner.workspace import Workspace
 
     folder = Workspace(workspace).current()
     kept = folder.reset()

@@ -17,15 +17,15 @@ def reveal(workspace: Path, as_json: bool) -> None:
     import mutators
     from bughunt.cli._shared import unified
     from bughunt.errors import UsageError
-    from bughunt.progress import Progress
-    from bughunt.workspace import Workspace
+    from bughunt.learner.progress import Progress
+    from bughunt.learner.workspace import Workspace
 
     folder = Workspace(workspace).current()
     progress = Progress(folder.workspace.database)
     if progress.ensure(folder.name, folder.manifest).attempts == 0:
         raise UsageError("submit at least one attempt before revealing the answer (`bughunt submit`)")
     progress.reveal(folder.name)
-    from bughunt import dressing
+    from bughunt.variants import dressing
 
     fixed = dressing.fixed_text(folder.scenario, folder.manifest)
     bug = folder.kind == "bug"
@@ -39,7 +39,7 @@ def reveal(workspace: Path, as_json: bool) -> None:
     from rich.panel import Panel
     from rich.syntax import Syntax
 
-    from bughunt import render
+    from bughunt.cli import render
 
     out = console()
     if bug:

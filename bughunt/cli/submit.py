@@ -18,8 +18,8 @@ from bughunt.cli._shared import console, emit_json, exit_with, json_option, unif
 def submit(file: Path | None, workspace: Path, as_json: bool, timeout: float) -> None:
     """Run the checks on your file. Exit 0 when every check passes."""
     from bughunt.judge import grading
-    from bughunt.progress import Progress
-    from bughunt.workspace import Workspace
+    from bughunt.learner.progress import Progress
+    from bughunt.learner.workspace import Workspace
 
     folder, path = Workspace(workspace).locate(file)
     source = grading.read_candidate(path)
@@ -43,7 +43,8 @@ def _show(folder, source: str, verdict, record) -> None:
     from rich.panel import Panel
 
     import mutators
-    from bughunt import dressing, render
+    from bughunt.cli import render
+    from bughunt.variants import dressing
 
     out = console()
     out.print(render.verdict(verdict, f"{folder.scenario.id} · attempt {record.attempts}"))
@@ -69,6 +70,6 @@ def _bugs_left(folder, source: str) -> int | None:
     """In a round with several bugs, how many are still in `source` (None with one bug)."""
     if folder.kind != "bug":
         return None
-    from bughunt import dressing
+    from bughunt.variants import dressing
 
     return dressing.bugs_left(folder.scenario, folder.manifest, source)

@@ -55,8 +55,8 @@ def _read_key(timeout: float) -> str | None:
 @click.option("--poll", is_flag=True, help="Poll the file instead of using filesystem events.")
 def watch(workspace: Path, timeout: float, poll: bool) -> None:
     """Watch the active variant or challenge and re-check it on every save."""
-    from bughunt.watching import FileWatcher
-    from bughunt.workspace import Workspace
+    from bughunt.learner.watching import FileWatcher
+    from bughunt.learner.workspace import Workspace
 
     folder = Workspace(workspace).current()
     session = _Session(folder.workspace, folder, timeout)
@@ -111,9 +111,9 @@ class _Session:
 
     def check(self, attempt: bool = True) -> None:
         """Check the file; only a save by the learner counts as an attempt."""
-        from bughunt import render
+        from bughunt.cli import render
         from bughunt.judge import grader, grading
-        from bughunt.progress import Progress
+        from bughunt.learner.progress import Progress
 
         self._header()
         self.out.print("[dim]checking…[/dim]")
@@ -146,7 +146,7 @@ class _Session:
 
     def hint(self) -> None:
         from bughunt.cli.hint import hint_panel
-        from bughunt.hints import next_hint
+        from bughunt.learner.hints import next_hint
 
         self.out.print(hint_panel(*next_hint(self.folder)))
 
@@ -164,7 +164,7 @@ class _Session:
     def next(self) -> None:
         import random
 
-        from bughunt import serving
+        from bughunt.learner import serving
 
         step = serving.next_step(self.space)
         if step is None:

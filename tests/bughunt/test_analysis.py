@@ -1,6 +1,7 @@
 """The analysis drops mutants with the same code before running any."""
 
-from bughunt import analysis, catalog, mutants
+from bughunt import catalog
+from bughunt.variants import analysis, mutants
 
 ONE_EPOCH = catalog.scenario("l03_training.one_epoch")
 

@@ -4,7 +4,7 @@ from textwrap import dedent
 
 import pytest
 
-from bughunt import difficulty
+from bughunt.variants import difficulty
 from bughunt.judge.checking import Outcome
 
 WRONG = Outcome("same_updates", "fail", "the weights are not what a correct loop gives",

@@ -5,8 +5,9 @@ import difflib
 
 import pytest
 
-from bughunt import catalog, dressing, generator, mutants
-from bughunt.hints import hint_ladder
+from bughunt import catalog
+from bughunt.variants import dressing, generator, mutants
+from bughunt.learner.hints import hint_ladder
 
 ONE_EPOCH = catalog.scenario("l03_training.one_epoch")
 

@@ -1,6 +1,8 @@
 """The last rung of the hint ladder points at the served file's own line, deletions included."""
 
-from bughunt import catalog, hints, mutants
+from bughunt import catalog
+from bughunt.learner import hints
+from bughunt.variants import mutants
 
 ONE_EPOCH = catalog.scenario("l03_training.one_epoch")
 

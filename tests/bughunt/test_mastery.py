@@ -9,9 +9,9 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from bughunt import mastery
-from bughunt.mastery import UNEXPLORED, Round
-from bughunt.progress import Progress
+from bughunt.learner import mastery
+from bughunt.learner.mastery import UNEXPLORED, Round
+from bughunt.learner.progress import Progress
 
 CLASSES = ("zero-grad", "detach", "device", "eval-mode")
 

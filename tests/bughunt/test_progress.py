@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bughunt.progress import FLOOR, FULL, Progress, score
+from bughunt.learner.progress import FLOOR, FULL, Progress, score
 
 
 @given(attempts=st.integers(1, 50), hints=st.integers(0, 20))

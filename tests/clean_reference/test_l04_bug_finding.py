@@ -12,7 +12,9 @@ import torch.nn.functional as F
 from torch import nn
 
 import mutators
-from bughunt import catalog, mutants, serving
+from bughunt import catalog
+from bughunt.learner import serving
+from bughunt.variants import mutants
 from clean_reference.l04_bug_finding import (bug_01_labels_dtype, bug_02_cat_dim, bug_03_device_mismatch,
                                              bug_04_eval_mode, bug_05_forward_shape, bug_06_inplace,
                                              bug_07_target_shape, bug_08_scheduler_step,

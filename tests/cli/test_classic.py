@@ -9,7 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 import mutators
-from bughunt import catalog, mutants, serving
+from bughunt import catalog
+from bughunt.learner import serving
+from bughunt.variants import mutants
 from bughunt.cli.main import cli
 
 

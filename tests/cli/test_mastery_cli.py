@@ -10,10 +10,11 @@ from types import SimpleNamespace
 
 from click.testing import CliRunner
 
-from bughunt import catalog, mastery
+from bughunt import catalog
+from bughunt.learner import mastery
 from bughunt.cli.main import cli
-from bughunt.progress import Progress
-from bughunt.workspace import Workspace
+from bughunt.learner.progress import Progress
+from bughunt.learner.workspace import Workspace
 
 ONE_EPOCH = catalog.scenario("l03_training.one_epoch")
 

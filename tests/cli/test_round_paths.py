@@ -81,7 +81,7 @@ def test_progress_inside_a_variant_folder_and_revealed_status(tmp_path, monkeypa
 
 
 def test_generate_says_how_short_it_fell_and_fails_unless_allowed(tmp_path, monkeypatch):
-    from bughunt import generator
+    from bughunt.variants import generator
 
     monkeypatch.setattr(generator, "_DISGUISES_PER_BUG", 1)  # one text per bug: 8 bugs, 8 variants
     result = run("generate", "l03_training", "--count", "50", "--seed", "3", "--out", tmp_path / "a", "--json")
@@ -135,7 +135,7 @@ def pytest_location() -> str:
 def test_two_bugs_a_half_fix_is_told_one_bug_remains(tmp_path):
     import difflib
 
-    from bughunt import dressing
+    from bughunt.variants import dressing
 
     played = json.loads(run("play", "03", "--bugs", "2", "--difficulty", "hard", "--seed", "2",
                             "--workspace", tmp_path, "--json").stdout)
@@ -165,7 +165,7 @@ def test_generate_beyond_the_sites_gives_fresh_disguised_variants_reproducibly(t
     assert first["distinct_sites"] == len({v["site"] for v in first["variants"]}) < 20  # bugs come back
     assert [v["sha256"] for v in first["variants"]] == [v["sha256"] for v in second["variants"]]
     # The same bug twice reads differently, and differs from its fixed text only at the bug.
-    from bughunt import dressing
+    from bughunt.variants import dressing
 
     by_site: dict[str, list[dict]] = {}
     for v in first["variants"]:

@@ -39,7 +39,7 @@ os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", {storage!r})  # nothing le
 
 import pytest  # noqa: E402
 
-from bughunt.folder_checks import checks_for, run  # noqa: E402
+from bughunt.learner.folder_checks import checks_for, run  # noqa: E402
 
 SCENARIO, FILE = {scenario!r}, Path(__file__).with_name({file!r})
 
@@ -53,9 +53,10 @@ def test_check(check):
 def _pytest_runner(scenario: Scenario, file_name: str) -> str:
     import site
 
+    import bughunt
     from bughunt.judge.reference import cache_dir
 
-    root = str(Path(__file__).resolve().parents[1])
+    root = str(Path(bughunt.__file__).resolve().parents[1])  # the folder that holds the package
     sites = [p for p in site.getsitepackages() if Path(p).is_dir()]
     return _PYTEST_RUNNER.format(scenario=scenario.id, file=file_name, root=root, sites=sites,
                                  storage=str(cache_dir() / "hypothesis"))

@@ -7,14 +7,15 @@ same way: a new numbered folder, the progress database told, nothing overwritten
 from __future__ import annotations
 
 import mutators
-from bughunt import catalog, generator, mutants
-from bughunt.brief import brief_markdown
+from bughunt import catalog
+from bughunt.variants import generator, mutants
+from bughunt.learner.brief import brief_markdown
 from bughunt.catalog import Scenario
 from bughunt.challenge import make_stub
 from bughunt.errors import UsageError
 from bughunt.judge import grader
-from bughunt.progress import Progress
-from bughunt.workspace import VariantFolder, Workspace
+from bughunt.learner.progress import Progress
+from bughunt.learner.workspace import VariantFolder, Workspace
 
 # The roadmap: "do 04 (bugs 1–6) after 03; do bugs 7–10 after 05 or 07".
 CLASSICS_LEVEL, LATE_CLASSICS, LATE_CLASSICS_AFTER = "04", 7, "05"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import ast
 
 import mutators
-from bughunt import dressing
+from bughunt.variants import dressing
 from bughunt.catalog import Scenario
-from bughunt.progress import Progress
+from bughunt.learner.progress import Progress
 
 
 def hint_ladder(scenario: Scenario, manifest: dict, served: str) -> list[str]:

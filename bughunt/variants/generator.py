@@ -20,13 +20,13 @@ import itertools
 import random
 from dataclasses import dataclass
 
-from bughunt import difficulty as difficulties
-from bughunt import dressing, mutants
+from bughunt.variants import difficulty as difficulties
+from bughunt.variants import dressing, mutants
 from bughunt.catalog import Scenario
 from bughunt.errors import UsageError
 from bughunt.judge import grader
 from bughunt.judge.checking import Outcome
-from bughunt.mutants import Mutant
+from bughunt.variants.mutants import Mutant
 from mutators import Site
 
 MAX_BUGS = 2

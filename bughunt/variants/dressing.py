@@ -13,7 +13,7 @@ import difflib
 from collections import Counter
 from collections.abc import Iterable
 
-from bughunt import difficulty as difficulties
+from bughunt.variants import difficulty as difficulties
 from bughunt.catalog import Scenario
 from mutators import Site, parse_site
 
@@ -62,7 +62,7 @@ def bugs_left(scenario: Scenario, manifest: dict, source: str) -> int | None:
     """How many of a round's bugs are still in `source`, judged by their text: a bug is
     there while its served lines are there and the lines it took away are missing. None
     when that cannot be told (a round with one bug)."""
-    from bughunt import mutants
+    from bughunt.variants import mutants
 
     sites = sites_of(manifest)
     if len(sites) < 2:

@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 if TYPE_CHECKING:  # libcst and the judge stay out of commands that only render
-    from bughunt.analysis import Report
+    from bughunt.variants.analysis import Report
     from bughunt.judge.grader import Verdict
 
 _STYLE = {"pass": "green", "fail": "red", "not-implemented": "yellow", "timeout": "magenta",

@@ -24,12 +24,12 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 from bughunt.errors import UsageError
-from bughunt.progress import Progress, Record
+from bughunt.learner.progress import Progress, Record
 
 if TYPE_CHECKING:  # serving pulls in the judge and torch; only `serve_weak` needs it
     from bughunt.catalog import Scenario
-    from bughunt.generator import Variant
-    from bughunt.workspace import VariantFolder, Workspace
+    from bughunt.variants.generator import Variant
+    from bughunt.learner.workspace import VariantFolder, Workspace
 
 HALF_LIFE = 5  # rounds of any class after which a miss counts half
 DECAY = 0.5 ** (1 / HALF_LIFE)
@@ -173,7 +173,7 @@ def serve_weak(space: Workspace, scenarios: tuple[Scenario, ...], seed: int,
                difficulty: str = "normal") -> tuple[VariantFolder, Variant, Pick]:
     """A variant of the class the learner misses most among those `scenarios` host, served
     as `play --bug CLASS` serves it. A class with nothing left to serve gives way to the next."""
-    from bughunt import serving
+    from bughunt.learner import serving
 
     candidates = {c for s in scenarios for c in s.bug_classes}
     refusal = None
