@@ -49,7 +49,7 @@ def test_watch_rechecks_on_save_survives_a_hang_and_quits(tmp_path):
                    check=True, capture_output=True)
     (file,) = workspace.glob("variants/*/one_epoch.py")
     pane = Pane(f"cd {tmp_path} && OMP_NUM_THREADS=1 {sys.executable} -m bughunt watch --workspace {workspace} "
-                f"--timeout 8; echo WATCH-EXITED $?; sleep 60")
+                f"--timeout 4; echo WATCH-EXITED $?; sleep 60")
     try:
         pane.wait_for("not-implemented")
         file.write_text("def broken(:\n")
