@@ -8,6 +8,8 @@ The `if __name__ == "__main__":` demo is never mutated: the checks do not run it
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -107,11 +109,19 @@ class Mutator(cst.CSTTransformer):
 # (`unsafe_skip_copy`): a parsed reference is enumerated and mutated many times.
 
 
+
+@functools.lru_cache(maxsize=64)
+def _wrapped(module: cst.Module) -> MetadataWrapper:
+    """One wrapper per tree (by identity): it keeps the positions it resolved, so the many
+    mutators and sites of one reference compute them once."""
+    return MetadataWrapper(module, unsafe_skip_copy=True)
+
+
 def sites(mutator: type[Mutator], source: str | cst.Module) -> list[Site]:
     """Every site `mutator` can rewrite in `source`, in source order."""
     module = cst.parse_module(source) if isinstance(source, str) else source
     transformer = mutator()
-    MetadataWrapper(module, unsafe_skip_copy=True).visit(transformer)
+    _wrapped(module).visit(transformer)
     return sorted(transformer.found)
 
 
@@ -120,7 +130,7 @@ def apply(mutator: type[Mutator], source: str | cst.Module, site: Site | str) ->
     module = cst.parse_module(source) if isinstance(source, str) else source
     wanted = site if isinstance(site, Site) else parse_site(site)
     transformer = mutator(target=wanted)
-    mutated = MetadataWrapper(module, unsafe_skip_copy=True).visit(transformer)
+    mutated = _wrapped(module).visit(transformer)
     if not transformer.applied:
         raise SiteNotFound(f"{mutator.ID} has no site {wanted.id!r} in this source")
     return mutated.code

@@ -233,7 +233,7 @@ class Pool:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _prestart(self, count: int) -> None:
+    def prestart(self, count: int) -> None:
         """Start runners now: they boot (Python, torch, the checks) while this process
         imports the same for its own side, on the other core."""
         with self._lock:
@@ -244,7 +244,7 @@ class Pool:
                 self._idle.append(runner)
 
     def grade(self, job: Job, timeout: float = DEFAULT_TIMEOUT) -> Verdict:
-        self._prestart(1)
+        self.prestart(1)
         warm_up(self.scenario_ids if job.device == self.device else [job.scenario_id], job.device)
         grading = _Grading(self, job, timeout)
         try:
@@ -254,7 +254,7 @@ class Pool:
 
     def grade_many(self, jobs: list[Job], timeout: float = DEFAULT_TIMEOUT) -> Iterator[tuple[int, Verdict]]:
         """Yield `(index, verdict)` for every job as it finishes, `workers` at a time."""
-        self._prestart(min(self.workers, len(jobs)))
+        self.prestart(min(self.workers, len(jobs)))
         warm_up(self.scenario_ids, self.device)
         todo: queue.Queue = queue.Queue()
         for item in enumerate(jobs):

@@ -85,6 +85,12 @@ def analyze(scenarios: tuple[Scenario, ...], *, workers: int = 2, timeout: float
             progress: Callable[[int, int], None] | None = None) -> Report:
     """Kill every mutant of `scenarios`; `progress(done, total)` is told after each run."""
     started = time.perf_counter()
+    with grader.Pool({s.id for s in scenarios}, workers=workers) as pool:
+        pool.prestart(workers)  # the runners boot on the other core while the mutants are made
+        return _analyze(pool, scenarios, timeout, progress, started)
+
+
+def _analyze(pool: grader.Pool, scenarios, timeout: float, progress, started: float) -> Report:
     every = [m for s in scenarios for m in mutants_module.mutants_of(s)]
     rows: dict[int, Row] = {}
     unique = _drop_duplicates(every, rows)
@@ -104,42 +110,87 @@ def analyze(scenarios: tuple[Scenario, ...], *, workers: int = 2, timeout: float
             progress(count["done"], count["total"])
 
     report = Report()
-    with grader.Pool({s.id for s in scenarios}, workers=workers) as pool:
-        references = [grader.Job(s.id, s.reference_path.read_text(encoding="utf-8"), str(s.reference_path),
-                                 seed=seed) for s in scenarios for seed in SEEDS]
-        killers: dict[tuple[str, str], str] = {}
-        # The first of each class runs its checks most telling first: its first failure is the
-        # symptom a variant of that class shows, and the check to try first for the rest.
-        jobs = references + [every[i].kill_job(SEEDS[0]) for i in firsts]
-        verdicts = _run(pool, jobs, timeout, tick)
-        for k, job in enumerate(references):
-            report.references[(job.scenario_id, job.seed)] = verdicts[k]
-        for k, index in enumerate(firsts):
-            verdict = verdicts[len(references) + k]
-            rows[index] = _row(every[index], verdict)
-            telling = verdict.first_failure
-            if telling is not None:
-                killers[(every[index].scenario.id, every[index].site.mutator)] = telling.name
-                rows[index].check = telling.name
-                rows[index].symptom = difficulty.symptom(telling, "hard")
-        jobs = [every[i].kill_job(SEEDS[0], _killer_first(every[i], killers)) for i in rest]
-        for k, verdict in enumerate(_run(pool, jobs, timeout, tick)):
-            rows[rest[k]] = _row(every[rest[k]], verdict)
-        killed = [i for i in unique if rows[i].status == KILLED]
-        count["total"] = count["done"] + len(killed)
-        jobs = [every[i].kill_job(SEEDS[1], _killer_first(every[i], {(every[i].scenario.id, every[i].site.mutator):
-                                                                     rows[i].check})) for i in killed]
-        for k, verdict in enumerate(_run(pool, jobs, timeout, tick)):
-            row = rows[killed[k]]
-            row.seconds = round(row.seconds + verdict.seconds, 3)
-            if verdict.first_failure is None and row.status == KILLED:
-                row.status = UNSTABLE
-                row.message = f"killed on check seed {SEEDS[0]} by {row.check}, survives seed {SEEDS[1]}"
+    report.references.update(_passed_before(scenarios))
+    references = [grader.Job(s.id, s.reference_path.read_text(encoding="utf-8"), str(s.reference_path),
+                             seed=seed) for s in scenarios for seed in SEEDS
+                  if (s.id, seed) not in report.references]
+    count["total"] -= len(SEEDS) * len(scenarios) - len(references)
+    killers: dict[tuple[str, str], str] = {}
+    # The first of each class runs its checks most telling first: its first failure is the
+    # symptom a variant of that class shows, and the check to try first for the rest.
+    jobs = references + [every[i].kill_job(SEEDS[0]) for i in firsts]
+    verdicts = _run(pool, jobs, timeout, tick)
+    for k, job in enumerate(references):
+        report.references[(job.scenario_id, job.seed)] = verdicts[k]
+    _remember_passes(references, verdicts)
+    for k, index in enumerate(firsts):
+        verdict = verdicts[len(references) + k]
+        rows[index] = _row(every[index], verdict)
+        telling = verdict.first_failure
+        if telling is not None:
+            killers[(every[index].scenario.id, every[index].site.mutator)] = telling.name
+            rows[index].check = telling.name
+            rows[index].symptom = difficulty.symptom(telling, "hard")
+    jobs = [every[i].kill_job(SEEDS[0], _killer_first(every[i], killers)) for i in rest]
+    for k, verdict in enumerate(_run(pool, jobs, timeout, tick)):
+        rows[rest[k]] = _row(every[rest[k]], verdict)
+    killed = [i for i in unique if rows[i].status == KILLED]
+    count["total"] = count["done"] + len(killed)
+    jobs = [every[i].kill_job(SEEDS[1], _killer_first(every[i], {(every[i].scenario.id, every[i].site.mutator):
+                                                                 rows[i].check})) for i in killed]
+    for k, verdict in enumerate(_run(pool, jobs, timeout, tick)):
+        row = rows[killed[k]]
+        row.seconds = round(row.seconds + verdict.seconds, 3)
+        if verdict.first_failure is None and row.status == KILLED:
+            row.status = UNSTABLE
+            row.message = f"killed on check seed {SEEDS[0]} by {row.check}, survives seed {SEEDS[1]}"
     report.rows = [rows[i] for i in range(len(every))]
     report.rows.extend(_missing_declarations(scenarios, every))
     report.rows.extend(_failing_references(report.references))
     report.seconds = time.perf_counter() - started
     return report
+
+
+# A reference that passed its checks on a seed passes again as long as no source changed:
+# the cache is keyed like the reference's observations (every reference, check and support
+# source, and the torch version), so any edit runs it again.
+
+def _passes_file():
+    from bughunt.judge.reference import cache_dir, sources_digest
+
+    return cache_dir() / "observations" / f"reference-passes-{sources_digest()}.json"
+
+
+def _passed_before(scenarios) -> dict[tuple[str, int], grader.Verdict]:
+    import json
+
+    try:
+        passed = {tuple(key) for key in json.loads(_passes_file().read_text())}
+    except (OSError, ValueError, TypeError):
+        return {}
+    return {(s.id, seed): grader.Verdict(s.id, str(s.reference_path), [grader.Outcome("cached", "pass")])
+            for s in scenarios for seed in SEEDS if (s.id, seed) in passed}
+
+
+def _remember_passes(jobs: list[grader.Job], verdicts: list[grader.Verdict]) -> None:
+    import json
+    import os
+    import tempfile
+
+    path = _passes_file()
+    try:
+        known = {tuple(key) for key in json.loads(path.read_text())}
+    except (OSError, ValueError, TypeError):
+        known = set()
+    known |= {(job.scenario_id, job.seed) for job, verdict in zip(jobs, verdicts) if verdict.passed}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(handle, "w") as out:
+            json.dump(sorted(known), out)
+        os.replace(temporary, path)
+    except OSError:
+        pass  # a cache that cannot be written is skipped
 
 
 def _run(pool: grader.Pool, jobs: list[grader.Job], timeout: float, tick) -> list[grader.Verdict]:
