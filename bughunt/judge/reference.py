@@ -56,6 +56,20 @@ def sources_digest() -> str:
 REFERENCE_TIMEOUT = 300.0
 
 
+def write_atomically(path: Path, data: bytes) -> bool:
+    """`path` holds `data` whole or keeps what it held; False when it cannot be written (a
+    cache that cannot be written is skipped)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, path)
+        return True
+    except OSError:
+        return False
+
+
 class NoReferenceObservation(RuntimeError):
     """The reference itself failed to observe: a broken check, not a candidate's fault."""
 
@@ -191,13 +205,5 @@ class Reference:
         with self._lock:
             if self.path is None or not self._dirty or self._stored is None:
                 return
-            data = dict(self._stored)
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-")
-                with os.fdopen(handle, "wb") as out:
-                    out.write(wire.encode(data))
-                os.replace(temporary, self.path)
+            if write_atomically(self.path, wire.encode(dict(self._stored))):
                 self._dirty = False
-            except OSError:
-                pass

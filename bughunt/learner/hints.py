@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import ast
-
 import mutators
 from bughunt.variants import dressing
+from bughunt.variants.difficulty import enclosing_function
 from bughunt.catalog import Scenario
 from bughunt.learner.progress import Progress
 
@@ -21,7 +20,7 @@ def hint_ladder(scenario: Scenario, manifest: dict, served: str) -> list[str]:
     # Lines count in the served file, compared with the same file without its bugs: a
     # deletion points where the deleted line belongs, and camouflage moves nothing.
     places = dressing.changes(dressing.fixed_text(scenario, manifest), served)
-    owners = list(dict.fromkeys(o for o in (_enclosing_definition(served, line) for line, _ in places) if o))
+    owners = list(dict.fromkeys(o for o in (enclosing_function(served, line) for line, _ in places) if o))
     if owners:
         ladder.append("The bug is inside " + " and ".join(f"`{o}`" for o in owners) + "." if len(classes) == 1
                       else "The bugs are inside " + " and ".join(f"`{o}`" for o in owners) + ".")
@@ -29,27 +28,6 @@ def hint_ladder(scenario: Scenario, manifest: dict, served: str) -> list[str]:
         ladder.append(f"Something is missing just above line {line} of the file as it was served." if missing
                       else f"Look closely at line {line} of the file as it was served.")
     return ladder
-
-
-def _enclosing_definition(source: str, line: int) -> str | None:
-    """The innermost function or class (dotted) whose body holds `line`."""
-    best: list[str] = []
-
-    def walk(node: ast.AST, trail: list[str]) -> None:
-        nonlocal best
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                if child.lineno <= line <= (child.end_lineno or child.lineno):
-                    best = [*trail, child.name]
-                    walk(child, best)
-            else:
-                walk(child, trail)
-
-    try:
-        walk(ast.parse(source), [])
-    except SyntaxError:
-        return None
-    return ".".join(best) or None
 
 
 def next_hint(folder) -> tuple[int, int, str]:

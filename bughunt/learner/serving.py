@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import mutators
 from bughunt import catalog
-from bughunt.variants import generator, mutants
+from bughunt.variants import difficulty, generator, mutants
 from bughunt.learner.brief import brief_markdown
 from bughunt.catalog import Scenario
 from bughunt.challenge import make_stub
@@ -87,7 +87,7 @@ def serve_classic(space: Workspace, scenario: Scenario, seed: int = 0) -> tuple[
         raise RuntimeError(f"classic bug {scenario.classic} ({mutant.id}) passes every check")
     digest = generator.source_hash(mutant.source)
     variant = generator.Variant(f"{scenario.module_name}-{digest[:6]}", scenario, site, seed, mutant.source,
-                                digest, generator.symptom_of(failure), failure.name)
+                                digest, difficulty.symptom(failure), failure.name)
     return _place(space, variant, {"classic": scenario.classic})
 
 

@@ -22,6 +22,7 @@ from bughunt.variants import difficulty
 from bughunt.variants import mutants as mutants_module
 from bughunt.catalog import Scenario
 from bughunt.judge import grader
+from bughunt.judge.checking import Outcome
 from bughunt.variants.mutants import Mutant
 
 # Row statuses; the last four mean the catalog needs work.
@@ -110,7 +111,10 @@ def _analyze(pool: grader.Pool, scenarios, timeout: float, progress, started: fl
             progress(count["done"], count["total"])
 
     report = Report()
-    report.references.update(_passed_before(scenarios))
+    passed = _passed_before()
+    cached = [Outcome("cached", "pass")]
+    report.references.update({(s.id, seed): grader.Verdict(s.id, str(s.reference_path), cached)
+                              for s in scenarios for seed in SEEDS if (s.id, seed) in passed})
     references = [grader.Job(s.id, s.reference_path.read_text(encoding="utf-8"), str(s.reference_path),
                              seed=seed) for s in scenarios for seed in SEEDS
                   if (s.id, seed) not in report.references]
@@ -122,7 +126,7 @@ def _analyze(pool: grader.Pool, scenarios, timeout: float, progress, started: fl
     verdicts = _run(pool, jobs, timeout, tick)
     for k, job in enumerate(references):
         report.references[(job.scenario_id, job.seed)] = verdicts[k]
-    _remember_passes(references, verdicts)
+    _remember_passes(passed, references, verdicts)
     for k, index in enumerate(firsts):
         verdict = verdicts[len(references) + k]
         rows[index] = _row(every[index], verdict)
@@ -161,36 +165,23 @@ def _passes_file():
     return cache_dir() / "observations" / f"reference-passes-{sources_digest()}.json"
 
 
-def _passed_before(scenarios) -> dict[tuple[str, int], grader.Verdict]:
+def _passed_before() -> set[tuple[str, int]]:
     import json
 
     try:
-        passed = {tuple(key) for key in json.loads(_passes_file().read_text())}
+        return {(scenario, seed) for scenario, seed in json.loads(_passes_file().read_text())}
     except (OSError, ValueError, TypeError):
-        return {}
-    return {(s.id, seed): grader.Verdict(s.id, str(s.reference_path), [grader.Outcome("cached", "pass")])
-            for s in scenarios for seed in SEEDS if (s.id, seed) in passed}
+        return set()
 
 
-def _remember_passes(jobs: list[grader.Job], verdicts: list[grader.Verdict]) -> None:
+def _remember_passes(known: set[tuple[str, int]], jobs: list[grader.Job],
+                     verdicts: list[grader.Verdict]) -> None:
     import json
-    import os
-    import tempfile
 
-    path = _passes_file()
-    try:
-        known = {tuple(key) for key in json.loads(path.read_text())}
-    except (OSError, ValueError, TypeError):
-        known = set()
-    known |= {(job.scenario_id, job.seed) for job, verdict in zip(jobs, verdicts) if verdict.passed}
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(handle, "w") as out:
-            json.dump(sorted(known), out)
-        os.replace(temporary, path)
-    except OSError:
-        pass  # a cache that cannot be written is skipped
+    from bughunt.judge.reference import write_atomically
+
+    passed = known | {(job.scenario_id, job.seed) for job, verdict in zip(jobs, verdicts) if verdict.passed}
+    write_atomically(_passes_file(), json.dumps(sorted(passed)).encode())
 
 
 def _run(pool: grader.Pool, jobs: list[grader.Job], timeout: float, tick) -> list[grader.Verdict]:

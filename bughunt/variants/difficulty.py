@@ -42,24 +42,25 @@ def symptom(outcome: Outcome, difficulty: str = DEFAULT, places: Iterable[str] =
 
 
 def enclosing_function(source: str, line: int) -> str | None:
-    """The qualified name (`Class.method`) of the innermost function holding `line`."""
-    best: tuple[int, str] | None = None
+    """The innermost function or class (dotted: `Class.method`) whose body holds `line`;
+    None outside any, or when `source` does not parse."""
+    best: list[str] = []
 
-    def visit(node: ast.AST, prefix: str) -> None:
+    def walk(node: ast.AST, trail: list[str]) -> None:
         nonlocal best
         for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                name = f"{prefix}{child.name}"
-                if isinstance(child, ast.ClassDef):
-                    visit(child, name + ".")
-                    continue
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 if child.lineno <= line <= (child.end_lineno or child.lineno):
-                    if best is None or child.lineno >= best[0]:
-                        best = (child.lineno, name)
-                visit(child, name + ".")
+                    best = [*trail, child.name]
+                    walk(child, best)
+            else:
+                walk(child, trail)
 
-    visit(ast.parse(source), "")
-    return best[1] if best else None
+    try:
+        walk(ast.parse(source), [])
+    except SyntaxError:
+        return None
+    return ".".join(best) or None
 
 
 def strip_explanations(source: str, functions: Iterable[str]) -> str:

@@ -70,12 +70,6 @@ def source_hash(source: str) -> str:
     return hashlib.sha256(source.encode()).hexdigest()
 
 
-def symptom_of(outcome: Outcome) -> str:
-    """What a user of the code would report: the crash itself when it crashes, else what
-    the check saw go wrong, with the example that shows it."""
-    return difficulties.symptom(outcome)
-
-
 @dataclass(frozen=True)
 class _Killed:
     """A kept bug: its mutant, the check that killed it, the most telling failure."""
