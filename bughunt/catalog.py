@@ -74,7 +74,7 @@ TRACK_ORDER: tuple[str, ...] = ("01", "02", "03", "04", "05", "07", "08", "06", 
 class Equivalent:
     """A mutant the checks cannot kill because it behaves exactly like the reference."""
 
-    site: str  # "mutator:line:column"
+    site: str  # "mutator:function:ordinal", as `mutators.Site.id` names it
     reason: str
 
 
@@ -92,7 +92,7 @@ class Scenario:
     class_hints: tuple[tuple[str, tuple[str, ...]], ...] = ()
     guide: str = ""  # "guide-name#section" for further reading
     classic: int | None = None  # its number in level 04's classic series, if it is one
-    classic_site: str | None = None  # "mutator:line:column": the bug as the series documents it
+    classic_site: str | None = None  # "mutator:function:ordinal": the bug as the series documents it
     # Natural alternatives for the reference's local variables, (name, (alternative, ...)),
     # for camouflage: `camouflage.disguise(source, seed, dict(scenario.local_names))`.
     local_names: tuple[tuple[str, tuple[str, ...]], ...] = ()

@@ -1,6 +1,6 @@
 """Bug classes: one libcst mutator per module, listed once in `ALL_MUTATORS`."""
 
-from mutators._base import Mutator, Site, SiteNotFound, apply, parse_site, sites
+from mutators._base import MODULE_SCOPE, Mutator, Site, SiteNotFound, apply, locate, parse_site, sites
 from mutators.accumulation_scale import AccumulationScale
 from mutators.amp_scaler import AmpScaler
 from mutators.alpha_bar_shape import AlphaBarShape
@@ -75,4 +75,5 @@ def by_id(mutator_id: str) -> type[Mutator]:
     raise KeyError(mutator_id)
 
 
-__all__ = ["ALL_MUTATORS", "Mutator", "Site", "SiteNotFound", "apply", "by_id", "parse_site", "sites"]
+__all__ = ["ALL_MUTATORS", "MODULE_SCOPE", "Mutator", "Site", "SiteNotFound", "apply", "by_id", "locate", "parse_site",
+           "sites"]

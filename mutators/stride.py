@@ -111,8 +111,7 @@ class Stride(Mutator):
                 continue
             destination = before[-1] if before else after[0]
             self._moves[id(source)] = destination
-            start = self.get_metadata(PositionProvider, _anchor(source)).start
-            if self.target == Site(self.ID, start.line, start.column):
+            if self.is_target(_anchor(source)):
                 self._gains[id(destination)] = source.args[index].value
         return True
 

@@ -149,7 +149,7 @@ def _analyze(pool: grader.Pool, scenarios, timeout: float, progress, started: fl
             row.status = UNSTABLE
             row.message = f"killed on check seed {SEEDS[0]} by {row.check}, survives seed {SEEDS[1]}"
     report.rows = [rows[i] for i in range(len(every))]
-    report.rows.extend(_missing_declarations(scenarios, every))
+    report.rows.extend(missing_declarations(scenarios, every))
     report.rows.extend(_failing_references(report.references))
     report.seconds = time.perf_counter() - started
     return report
@@ -243,7 +243,7 @@ def _row(mutant: Mutant, verdict: grader.Verdict) -> Row:
                reason, round(verdict.seconds, 3))
 
 
-def _missing_declarations(scenarios, every) -> list[Row]:
+def missing_declarations(scenarios, every) -> list[Row]:
     """Equivalences declared for sites that no longer exist."""
     present = {(m.scenario.id, m.site.id) for m in every}
     return [Row(f"{s.id}@{e.site}", s.id, e.site.split(":")[0], e.site, "", STALE,

@@ -18,18 +18,16 @@ from bughunt.catalog import Scenario
 from mutators import Site, parse_site
 
 
-def places(scenario: Scenario, sites: Iterable[Site]) -> list[str]:
-    """The functions the bugs are in, by qualified name (lines move; names do not)."""
-    reference = scenario.reference_path.read_text(encoding="utf-8")
-    found = (difficulties.enclosing_function(reference, site.line) for site in sites)
-    return sorted({place for place in found if place})
+def places(sites: Iterable[Site]) -> list[str]:
+    """The functions the bugs are in, by qualified name: a site names its own."""
+    return sorted({site.function for site in sites if site.function})
 
 
 def dress(source: str, scenario: Scenario, sites: Iterable[Site], seed: int | None,
           difficulty: str = difficulties.DEFAULT) -> str:
     """`source` (the reference, or a mutant of it) as a round with these bugs serves it."""
     if difficulty == "hard":
-        source = difficulties.strip_explanations(source, places(scenario, sites))
+        source = difficulties.strip_explanations(source, places(sites))
     if seed is None:
         return source
     from camouflage import disguise

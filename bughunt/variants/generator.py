@@ -223,6 +223,6 @@ def _disguise(pool: grader.Pool, killed: list[_Killed], count: int, seed: int, d
 def _variant(bug: _Killed, source: str, seed: int, disguise: int, difficulty: str) -> Variant:
     mutant = bug.mutant
     digest = source_hash(source)
-    symptom = difficulties.symptom(bug.telling, difficulty, dressing.places(mutant.scenario, mutant.sites))
+    symptom = difficulties.symptom(bug.telling, difficulty, dressing.places(mutant.sites))
     return Variant(f"{mutant.scenario.module_name}-{digest[:6]}", mutant.scenario, mutant.site, seed,
                    source, digest, symptom, bug.telling.name, mutant.also, difficulty, disguise)

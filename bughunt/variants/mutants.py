@@ -83,18 +83,25 @@ def make(scenario: Scenario, site: Site) -> Mutant:
 
 def combine(scenario: Scenario, sites: tuple[Site, ...]) -> Mutant | None:
     """One source with a bug at each of `sites` (on different lines), or None when one bug
-    takes away the place of another. The latest site goes in first, so the earlier ones keep
-    their lines and columns."""
-    if len({site.line for site in sites}) < len(sites):
+    takes away the place of another. The latest site goes in first, so the text before it,
+    where the earlier ones are, stays as it was: each is found again by its line and column."""
+    reference = _parsed(scenario)
+    try:
+        placed = [mutators.locate(mutators.by_id(site.mutator), reference, site) for site in sites]
+    except mutators.SiteNotFound:
         return None
-    source: str | cst.Module = _parsed(scenario)
-    for site in sorted(sites, key=lambda s: (s.line, s.column), reverse=True):
-        try:
-            source = mutators.apply(mutators.by_id(site.mutator), source, site)
-        except mutators.SiteNotFound:
+    if len({site.line for site in placed}) < len(placed):
+        return None
+    source = reference
+    for site in sorted(placed, key=lambda s: (s.line, s.column), reverse=True):
+        mutator = mutators.by_id(site.mutator)
+        here = [s for s in mutators.sites(mutator, source)
+                if (s.line, s.column, s.note) == (site.line, site.column, site.note)]
+        if not here:
             return None
+        source = cst.parse_module(mutators.apply(mutator, source, here[0]))
     first, *rest = sorted(sites)
-    return Mutant(scenario, first, source, tuple(rest))
+    return Mutant(scenario, first, source.code, tuple(rest))
 
 
 def mutants_of(scenario: Scenario, bug: str | None = None) -> list[Mutant]:

@@ -24,26 +24,26 @@ def ids(source):
 
 
 def test_sites_are_the_scaler_calls_and_the_enabled_flag():
-    assert ids(BEFORE) == ["amp-scaler:2:45", "amp-scaler:6:4", "amp-scaler:7:4", "amp-scaler:8:4"]
+    assert ids(BEFORE) == ["amp-scaler:make_scaler:0", "amp-scaler:step:0", "amp-scaler:step:1", "amp-scaler:step:2"]
 
 
 def test_enables_the_scaler_for_every_dtype():
-    assert apply(AmpScaler, BEFORE, "amp-scaler:2:45") == BEFORE.replace(
+    assert apply(AmpScaler, BEFORE, "amp-scaler:make_scaler:0") == BEFORE.replace(
         "enabled=dtype == torch.float16", "enabled=True")
 
 
 def test_backward_on_the_unscaled_loss_drops_the_comment_that_describes_scaling():
-    assert apply(AmpScaler, BEFORE, "amp-scaler:6:4") == BEFORE.replace(
+    assert apply(AmpScaler, BEFORE, "amp-scaler:step:0") == BEFORE.replace(
         "    scaler.scale(loss).backward()  # gradients carry the scale factor\n", "    loss.backward()\n")
 
 
 def test_steps_the_optimizer_on_scaled_gradients():
-    assert apply(AmpScaler, BEFORE, "amp-scaler:7:4") == BEFORE.replace(
+    assert apply(AmpScaler, BEFORE, "amp-scaler:step:1") == BEFORE.replace(
         "    scaler.step(optimizer)  # unscales, then steps\n", "    optimizer.step()\n")
 
 
 def test_forgets_update():
-    assert apply(AmpScaler, BEFORE, "amp-scaler:8:4") == BEFORE.replace("    scaler.update()\n", "")
+    assert apply(AmpScaler, BEFORE, "amp-scaler:step:2") == BEFORE.replace("    scaler.update()\n", "")
 
 
 def test_no_scaler_no_site():
@@ -52,7 +52,7 @@ def test_no_scaler_no_site():
 
 def test_unknown_site_is_refused():
     with pytest.raises(SiteNotFound):
-        apply(AmpScaler, BEFORE, "amp-scaler:99:0")
+        apply(AmpScaler, BEFORE, "amp-scaler:no_such_function:0")
 
 
 def test_sites_are_stable_after_an_unrelated_edit_below():

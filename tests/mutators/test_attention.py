@@ -28,16 +28,16 @@ BEFORE = dedent("""\
 
 
 def test_sites_are_scale_mask_softmax_split_and_merge():
-    assert ids(BEFORE) == ["attention:5:39", "attention:6:32", "attention:7:29",
-                           "attention:12:52", "attention:13:31"]
+    assert ids(BEFORE) == ["attention:attention:0", "attention:attention:1", "attention:attention:2",
+                           "attention:heads:0", "attention:heads:1"]
 
 
 @pytest.mark.parametrize("site, old, new", [
-    ("attention:5:39", "q @ k.transpose(-2, -1) / math.sqrt(q.size(-1))", "q @ k.transpose(-2, -1)"),
-    ("attention:6:32", "masked_fill(~mask,", "masked_fill(mask,"),
-    ("attention:7:29", "softmax(dim=-1)", "softmax(dim=-2)"),
-    ("attention:12:52", "view(B, T, self.h, self.d_k).transpose(1, 2)", "view(B, self.h, T, self.d_k)"),
-    ("attention:13:31", "out.transpose(1, 2).reshape(B, T, D)", "out.reshape(B, T, D)"),
+    ("attention:attention:0", "q @ k.transpose(-2, -1) / math.sqrt(q.size(-1))", "q @ k.transpose(-2, -1)"),
+    ("attention:attention:1", "masked_fill(~mask,", "masked_fill(mask,"),
+    ("attention:attention:2", "softmax(dim=-1)", "softmax(dim=-2)"),
+    ("attention:heads:0", "view(B, T, self.h, self.d_k).transpose(1, 2)", "view(B, self.h, T, self.d_k)"),
+    ("attention:heads:1", "out.transpose(1, 2).reshape(B, T, D)", "out.reshape(B, T, D)"),
 ])
 def test_each_rewrite(site, old, new):
     assert apply(Attention, BEFORE, site) == BEFORE.replace(old, new)
@@ -92,4 +92,4 @@ def test_sites_are_stable_and_each_rewrite_removes_its_site():
         assert mutated != BEFORE
         compile(mutated, "mutant.py", "exec")
     with pytest.raises(SiteNotFound):
-        apply(Attention, BEFORE, "attention:1:0")
+        apply(Attention, BEFORE, "attention:no_such_function:0")

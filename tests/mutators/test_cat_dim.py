@@ -36,14 +36,14 @@ def test_site_is_the_function_name_and_a_trailing_comma_survives():
                 [a, torch.stack([a, b], dim=1)],
             )
     """)
-    assert ids(before) == ["cat-dim:2:17", "cat-dim:3:18"]
-    assert apply(CatDim, before, "cat-dim:2:17") == dedent("""\
+    assert ids(before) == ["cat-dim:join:0", "cat-dim:join:1"]
+    assert apply(CatDim, before, "cat-dim:join:0") == dedent("""\
         def join(a, b):
             return torch.cat(
                 [a, torch.stack([a, b], dim=1)], dim=1,
             )
     """)
-    assert apply(CatDim, before, "cat-dim:3:18") == dedent("""\
+    assert apply(CatDim, before, "cat-dim:join:1") == dedent("""\
         def join(a, b):
             return torch.cat(
                 [a, torch.stack([a, b], dim=0)],
@@ -75,4 +75,4 @@ def test_sites_are_stable_and_rewrites_never_repeat():
         [again] = [s for s in sites(CatDim, mutated) if s.id == site.id]
         assert again.note != site.note  # the mutant's dim is never rewritten the same way
     with pytest.raises(SiteNotFound):
-        apply(CatDim, source, "cat-dim:5:0")
+        apply(CatDim, source, "cat-dim:no_such_function:0")

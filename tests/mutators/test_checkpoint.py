@@ -28,35 +28,35 @@ def ids(source):
 
 
 def test_sites():
-    assert ids(SAVE_LOAD) == ["checkpoint:2:28", "checkpoint:2:42", "checkpoint:6:4",
-                              "checkpoint:10:29", "checkpoint:13:8"]
+    assert ids(SAVE_LOAD) == ["checkpoint:save:0", "checkpoint:save:1", "checkpoint:save:2",
+                              "checkpoint:load:0", "checkpoint:load:1"]
 
 
 def test_saves_the_model_object():
-    assert apply(Checkpoint, SAVE_LOAD, "checkpoint:2:28") == SAVE_LOAD.replace(
+    assert apply(Checkpoint, SAVE_LOAD, "checkpoint:save:0") == SAVE_LOAD.replace(
         '{"model": model.state_dict(),', '{"model": model,')
 
 
 def test_drops_the_optimizer_state_from_the_saved_dict():
-    assert apply(Checkpoint, SAVE_LOAD, "checkpoint:2:42") == SAVE_LOAD.replace(
+    assert apply(Checkpoint, SAVE_LOAD, "checkpoint:save:1") == SAVE_LOAD.replace(
         ' "optimizer": optimizer.state_dict(),', "")
 
 
 def test_writes_straight_to_the_path_and_drops_the_temporary_name_with_its_comment():
-    assert apply(Checkpoint, SAVE_LOAD, "checkpoint:6:4") == SAVE_LOAD.replace(
+    assert apply(Checkpoint, SAVE_LOAD, "checkpoint:save:2") == SAVE_LOAD.replace(
         '    # written beside the target\n    tmp = path.with_suffix(".tmp")\n'
         '    torch.save(state, tmp)\n    os.replace(tmp, path)\n',
         "    torch.save(state, path)\n")
 
 
 def test_loads_without_map_location():
-    assert apply(Checkpoint, SAVE_LOAD, "checkpoint:10:29") == SAVE_LOAD.replace(
+    assert apply(Checkpoint, SAVE_LOAD, "checkpoint:load:0") == SAVE_LOAD.replace(
         "torch.load(path, map_location=map_location, weights_only=True)",
         "torch.load(path, weights_only=True)")
 
 
 def test_does_not_restore_the_optimizer():
-    assert apply(Checkpoint, SAVE_LOAD, "checkpoint:13:8") == SAVE_LOAD.replace(
+    assert apply(Checkpoint, SAVE_LOAD, "checkpoint:load:1") == SAVE_LOAD.replace(
         '    if optimizer is not None:\n        optimizer.load_state_dict(state["optimizer"])\n', "")
 
 
@@ -77,12 +77,12 @@ def test_other_spellings():
         def restore(path):
             return torch.load(path, "cpu")
     """)
-    assert ids(before) == ["checkpoint:3:30", "checkpoint:3:44", "checkpoint:9:19", "checkpoint:14:28"]
-    assert apply(Checkpoint, before, "checkpoint:3:44") == before.replace(
+    assert ids(before) == ["checkpoint:save:0", "checkpoint:save:1", "checkpoint:save_weights:0", "checkpoint:restore:0"]
+    assert apply(Checkpoint, before, "checkpoint:save:1") == before.replace(
         "dict(net=model.state_dict(), opt=opt.state_dict())", "dict(net=model.state_dict())")
-    assert apply(Checkpoint, before, "checkpoint:9:19") == before.replace(
+    assert apply(Checkpoint, before, "checkpoint:save_weights:0") == before.replace(
         "torch.save(net.state_dict(), path)", "torch.save(net, path)")
-    assert apply(Checkpoint, before, "checkpoint:14:28") == before.replace(
+    assert apply(Checkpoint, before, "checkpoint:restore:0") == before.replace(
         'torch.load(path, "cpu")', "torch.load(path)")
 
 
@@ -94,8 +94,8 @@ def test_a_temporary_name_still_read_elsewhere_stays():
             os.replace(tmp, path)
             return tmp
     """)
-    assert ids(before) == ["checkpoint:4:4"]
-    assert apply(Checkpoint, before, "checkpoint:4:4") == dedent("""\
+    assert ids(before) == ["checkpoint:save:0"]
+    assert apply(Checkpoint, before, "checkpoint:save:0") == dedent("""\
         def save(state, path):
             tmp = str(path) + ".tmp"
             torch.save(state, path)
@@ -130,4 +130,4 @@ def test_sites_are_stable_and_each_rewrite_removes_its_site():
         assert len(sites(Checkpoint, mutated)) == len(found) - 1
         compile(mutated, "<mutant>", "exec")
     with pytest.raises(SiteNotFound):
-        apply(Checkpoint, SAVE_LOAD, "checkpoint:1:0")
+        apply(Checkpoint, SAVE_LOAD, "checkpoint:no_such_function:0")

@@ -26,26 +26,26 @@ def ids(source):
 
 
 def test_sites():
-    assert ids(PIPELINE) == ["data-leak:3:27", "data-leak:3:64", "data-leak:8:25",
-                             "data-leak:10:11", "data-leak:11:10"]
+    assert ids(PIPELINE) == ["data-leak:split:0", "data-leak:split:1", "data-leak:run:0",
+                             "data-leak:run:1", "data-leak:run:2"]
 
 
 def test_subset_takes_every_index():
-    assert apply(DataLeak, PIPELINE, "data-leak:3:27") == PIPELINE.replace(
+    assert apply(DataLeak, PIPELINE, "data-leak:split:0") == PIPELINE.replace(
         "Subset(dataset, order[n_val:])", "Subset(dataset, order)")
-    assert apply(DataLeak, PIPELINE, "data-leak:3:64") == PIPELINE.replace(
+    assert apply(DataLeak, PIPELINE, "data-leak:split:1") == PIPELINE.replace(
         "data.Subset(dataset, order[:n_val])", "data.Subset(dataset, order)")
 
 
 def test_training_part_replaced_by_the_whole_set():
-    assert apply(DataLeak, PIPELINE, "data-leak:8:25") == PIPELINE.replace(
+    assert apply(DataLeak, PIPELINE, "data-leak:run:0") == PIPELINE.replace(
         "make_loader(train_set, 8", "make_loader(dataset, 8")
 
 
 def test_statistics_from_the_whole_set():
-    assert apply(DataLeak, PIPELINE, "data-leak:10:11") == PIPELINE.replace(
+    assert apply(DataLeak, PIPELINE, "data-leak:run:1") == PIPELINE.replace(
         "features[train_set.indices].mean", "features.mean")
-    assert apply(DataLeak, PIPELINE, "data-leak:11:10") == PIPELINE.replace(
+    assert apply(DataLeak, PIPELINE, "data-leak:run:2") == PIPELINE.replace(
         "features[train_idx].std", "features.std")
 
 
@@ -83,4 +83,4 @@ def test_stable_and_each_rewrite_removes_its_site():
         again = sites(DataLeak, apply(DataLeak, PIPELINE, site))
         assert len(again) == len(found) - 1
     with pytest.raises(SiteNotFound):
-        apply(DataLeak, PIPELINE, "data-leak:1:0")
+        apply(DataLeak, PIPELINE, "data-leak:no_such_function:0")

@@ -39,30 +39,30 @@ def ids(source):
 
 
 def test_sites():
-    assert ids(STOPPER) == ["early-stopping:7:32", "early-stopping:9:12", "early-stopping:20:11",
-                            "early-stopping:22:12", "early-stopping:24:4", "early-stopping:25:4"]
+    assert ids(STOPPER) == ["early-stopping:Stopper.step:0", "early-stopping:Stopper.step:1", "early-stopping:fit:0",
+                            "early-stopping:fit:1", "early-stopping:fit:2", "early-stopping:fit:3"]
 
 
 def test_comparison_with_the_best_is_flipped():
-    assert apply(EarlyStopping, STOPPER, "early-stopping:7:32") == STOPPER.replace(
+    assert apply(EarlyStopping, STOPPER, "early-stopping:Stopper.step:0") == STOPPER.replace(
         "metric < self.best - self.min_delta", "metric > self.best - self.min_delta")
-    assert apply(EarlyStopping, STOPPER, "early-stopping:20:11") == STOPPER.replace(
+    assert apply(EarlyStopping, STOPPER, "early-stopping:fit:0") == STOPPER.replace(
         "if loss < best_loss:", "if loss > best_loss:")
-    flipped = apply(EarlyStopping, "ok = acc >= best_acc\n", "early-stopping:1:5")
+    flipped = apply(EarlyStopping, "ok = acc >= best_acc\n", "early-stopping:<module>:0")
     assert flipped == "ok = acc <= best_acc\n"
 
 
 def test_counter_reset_on_improvement_is_deleted():
-    assert apply(EarlyStopping, STOPPER, "early-stopping:9:12") == STOPPER.replace(
+    assert apply(EarlyStopping, STOPPER, "early-stopping:Stopper.step:1") == STOPPER.replace(
         "            self.counter = 0\n", "", 1)
-    assert apply(EarlyStopping, STOPPER, "early-stopping:22:12") == STOPPER.replace(
+    assert apply(EarlyStopping, STOPPER, "early-stopping:fit:1") == STOPPER.replace(
         "            wait = 0\n", "")
 
 
 def test_restoring_the_best_weights_is_deleted_with_its_comment():
-    assert apply(EarlyStopping, STOPPER, "early-stopping:24:4") == STOPPER.replace(
+    assert apply(EarlyStopping, STOPPER, "early-stopping:fit:2") == STOPPER.replace(
         "    load_checkpoint(path, model)  # restore the best\n", "")
-    assert apply(EarlyStopping, STOPPER, "early-stopping:25:4") == STOPPER.replace(
+    assert apply(EarlyStopping, STOPPER, "early-stopping:fit:3") == STOPPER.replace(
         "    model.load_state_dict(best_state)\n", "")
 
 
@@ -89,4 +89,4 @@ def test_stable_and_each_rewrite_removes_its_site():
         flipped = site.note.startswith("comparison")
         assert len(again) == len(found) - (0 if flipped else 1)
     with pytest.raises(SiteNotFound):
-        apply(EarlyStopping, STOPPER, "early-stopping:1:0")
+        apply(EarlyStopping, STOPPER, "early-stopping:no_such_function:0")

@@ -29,20 +29,20 @@ BEFORE = dedent("""\
 
 
 def test_sites_are_the_mode_statements():
-    assert ids(BEFORE) == ["eval-mode:2:4", "eval-mode:7:4", "eval-mode:9:4", "eval-mode:14:4"]
+    assert ids(BEFORE) == ["eval-mode:validate:0", "eval-mode:train:0", "eval-mode:train:1", "eval-mode:freeze:0"]
 
 
 def test_deletes_eval():
-    assert apply(EvalMode, BEFORE, "eval-mode:2:4") == BEFORE.replace("    model.eval()\n", "")
+    assert apply(EvalMode, BEFORE, "eval-mode:validate:0") == BEFORE.replace("    model.eval()\n", "")
 
 
 def test_deletes_train_with_or_without_an_argument():
-    assert apply(EvalMode, BEFORE, "eval-mode:7:4") == BEFORE.replace("    model.train()\n", "")
-    assert apply(EvalMode, BEFORE, "eval-mode:9:4") == BEFORE.replace("    model.train(was_training)\n", "")
+    assert apply(EvalMode, BEFORE, "eval-mode:train:0") == BEFORE.replace("    model.train()\n", "")
+    assert apply(EvalMode, BEFORE, "eval-mode:train:1") == BEFORE.replace("    model.train(was_training)\n", "")
 
 
 def test_an_emptied_block_gets_pass():
-    assert apply(EvalMode, BEFORE, "eval-mode:14:4") == BEFORE.replace(
+    assert apply(EvalMode, BEFORE, "eval-mode:freeze:0") == BEFORE.replace(
         "model.backbone.train(False)", "pass")
 
 
@@ -68,4 +68,4 @@ def test_sites_are_stable_and_each_rewrite_removes_its_site():
         mutated = apply(EvalMode, BEFORE, site)
         assert len(sites(EvalMode, mutated)) == len(found) - 1
     with pytest.raises(SiteNotFound):
-        apply(EvalMode, BEFORE, "eval-mode:3:4")
+        apply(EvalMode, BEFORE, "eval-mode:no_such_function:0")

@@ -43,9 +43,9 @@ def test_chained_calls_get_one_site_each_at_the_method_name():
             h = self.conv(x).flatten(1).unsqueeze(-1)  # (B, F, 1)
             return h.permute(0, 2, 1)
     """)
-    assert ids(before) == ["forward-shape:2:21", "forward-shape:2:32", "forward-shape:3:13"]
-    assert apply(ForwardShape, before, "forward-shape:2:32") == before.replace("unsqueeze(-1)", "unsqueeze(0)")
-    assert apply(ForwardShape, before, "forward-shape:2:21") == before.replace("flatten(1)", "flatten()")
+    assert ids(before) == ["forward-shape:forward:0", "forward-shape:forward:1", "forward-shape:forward:2"]
+    assert apply(ForwardShape, before, "forward-shape:forward:1") == before.replace("unsqueeze(-1)", "unsqueeze(0)")
+    assert apply(ForwardShape, before, "forward-shape:forward:0") == before.replace("flatten(1)", "flatten()")
 
 
 def test_leaves_other_shapes_and_the_demo_alone():
@@ -84,4 +84,4 @@ def test_sites_are_stable_and_rewrites_change_the_code():
         # into something else again, never into itself.
         assert not again or apply(ForwardShape, mutated, site) != mutated
     with pytest.raises(SiteNotFound):
-        apply(ForwardShape, source, "forward-shape:5:4")
+        apply(ForwardShape, source, "forward-shape:no_such_function:0")

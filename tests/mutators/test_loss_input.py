@@ -25,7 +25,7 @@ def ids(source):
 def test_each_form_is_rewritten(before, after):
     source = TEMPLATE.format(before)
     [site] = sites(LossInput, source)
-    assert site.id == "loss-input:2:11"
+    assert site.id == "loss-input:f:0"
     assert apply(LossInput, source, site) == TEMPLATE.format(after)
 
 
@@ -56,10 +56,10 @@ def test_stable_and_idempotent():
     """)
     first = sites(LossInput, before)
     assert first == sites(LossInput, before)
-    assert [site.id for site in first] == ["loss-input:3:11"]
+    assert [site.id for site in first] == ["loss-input:step:0"]
     mutated = apply(LossInput, before, first[0])
     assert "criterion(logits.softmax(dim=-1), y)" in mutated
     # The rewrite is still a loss call, so the site remains; applying it again wraps twice.
     assert apply(LossInput, mutated, first[0]).count("softmax") == 2
     with pytest.raises(SiteNotFound):
-        apply(LossInput, before, "loss-input:4:4")
+        apply(LossInput, before, "loss-input:no_such_function:0")

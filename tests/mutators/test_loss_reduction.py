@@ -21,16 +21,16 @@ def ids(source):
 
 
 def test_sites_are_the_weighting_and_the_sample_count():
-    assert ids(BEFORE) == ["loss-reduction:6:8", "loss-reduction:7:8"]
+    assert ids(BEFORE) == ["loss-reduction:epoch:0", "loss-reduction:epoch:1"]
 
 
 def test_drops_the_weighting_by_batch_size():
-    assert apply(LossReduction, BEFORE, "loss-reduction:6:8") == BEFORE.replace(
+    assert apply(LossReduction, BEFORE, "loss-reduction:epoch:0") == BEFORE.replace(
         "loss.item() * batch_size", "loss.item()")
 
 
 def test_counts_batches_instead_of_samples():
-    assert apply(LossReduction, BEFORE, "loss-reduction:7:8") == BEFORE.replace(
+    assert apply(LossReduction, BEFORE, "loss-reduction:epoch:1") == BEFORE.replace(
         "total_samples += batch_size", "total_samples += 1")
 
 

@@ -19,15 +19,15 @@ BEFORE = dedent("""\
 
 
 def test_two_sites_per_residual_line():
-    assert ids(BEFORE) == ["norm-placement:3:12", "norm-placement:3:26",
-                           "norm-placement:4:15", "norm-placement:4:28"]
+    assert ids(BEFORE) == ["norm-placement:Block.forward:0", "norm-placement:Block.forward:1",
+                           "norm-placement:Block.forward:2", "norm-placement:Block.forward:3"]
 
 
 @pytest.mark.parametrize("site, old, new", [
-    ("norm-placement:3:26", "x + self.attn(self.ln1(x), mask=mask)", "self.ln1(x + self.attn(x, mask=mask))"),
-    ("norm-placement:3:12", "x + self.attn(self.ln1(x), mask=mask)", "self.ln1(x) + self.attn(self.ln1(x), mask=mask)"),
-    ("norm-placement:4:28", "h + self.ffn(self.ln2(h))", "self.ln2(h + self.ffn(h))"),
-    ("norm-placement:4:15", "h + self.ffn(self.ln2(h))", "self.ln2(h) + self.ffn(self.ln2(h))"),
+    ("norm-placement:Block.forward:1", "x + self.attn(self.ln1(x), mask=mask)", "self.ln1(x + self.attn(x, mask=mask))"),
+    ("norm-placement:Block.forward:0", "x + self.attn(self.ln1(x), mask=mask)", "self.ln1(x) + self.attn(self.ln1(x), mask=mask)"),
+    ("norm-placement:Block.forward:3", "h + self.ffn(self.ln2(h))", "self.ln2(h + self.ffn(h))"),
+    ("norm-placement:Block.forward:2", "h + self.ffn(self.ln2(h))", "self.ln2(h) + self.ffn(self.ln2(h))"),
 ])
 def test_post_ln_and_a_normalised_stream(site, old, new):
     assert apply(NormPlacement, BEFORE, site) == BEFORE.replace(old, new)
@@ -72,4 +72,4 @@ def test_sites_are_stable_and_each_rewrite_removes_its_site():
         compile(mutated, "mutant.py", "exec")
         assert len(sites(NormPlacement, mutated)) == len(found) - 2  # that line is no Pre-LN line now
     with pytest.raises(SiteNotFound):
-        apply(NormPlacement, BEFORE, "norm-placement:1:0")
+        apply(NormPlacement, BEFORE, "norm-placement:no_such_function:0")

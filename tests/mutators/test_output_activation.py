@@ -40,8 +40,8 @@ def test_a_multiline_stack_keeps_its_layout_and_its_comments():
                     nn.Linear(8, 2),  # (B, 2)
                 )
     """)
-    assert ids(before) == ["output-activation:7:12"]
-    assert apply(OutputActivation, before, "output-activation:7:12") == dedent("""\
+    assert ids(before) == ["output-activation:MLP.__init__:0"]
+    assert apply(OutputActivation, before, "output-activation:MLP.__init__:0") == dedent("""\
         class MLP(nn.Module):
             def __init__(self):
                 super().__init__()
@@ -61,7 +61,7 @@ def test_without_a_trailing_comma():
             nn.Linear(8, 2)  # (B, 2)
         )
     """)
-    assert apply(OutputActivation, before, "output-activation:3:4") == dedent("""\
+    assert apply(OutputActivation, before, "output-activation:<module>:0") == dedent("""\
         net = nn.Sequential(
             nn.Linear(4, 8),
             nn.Linear(8, 2),  # (B, 2)
@@ -95,10 +95,10 @@ def test_sites_are_stable_and_each_rewrite_removes_its_site():
         )
     """)
     found = sites(OutputActivation, source)
-    assert [s.id for s in found] == ["output-activation:1:52", "output-activation:5:4"]
+    assert [s.id for s in found] == ["output-activation:<module>:0", "output-activation:<module>:1"]
     assert found == sites(OutputActivation, source)
     for site in found:
         mutated = apply(OutputActivation, source, site)
         assert len(sites(OutputActivation, mutated)) == len(found) - 1
     with pytest.raises(SiteNotFound):
-        apply(OutputActivation, source, "output-activation:3:4")
+        apply(OutputActivation, source, "output-activation:<module>:2")

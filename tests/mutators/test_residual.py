@@ -19,13 +19,13 @@ BEFORE = dedent("""\
 
 
 def test_sites_drop_the_skip_or_take_it_from_the_block_before():
-    assert ids(BEFORE) == ["residual:3:16", "residual:4:15", "residual:4:19"]
+    assert ids(BEFORE) == ["residual:EncoderBlock.forward:0", "residual:EncoderBlock.forward:1", "residual:EncoderBlock.forward:2"]
 
 
 @pytest.mark.parametrize("site, old, new", [
-    ("residual:3:16", "h = x + self.attn", "h = self.attn"),
-    ("residual:4:19", "return h + self.ffn(self.ln2(h))", "return self.ffn(self.ln2(h))"),
-    ("residual:4:15", "return h + self.ffn(self.ln2(h))", "return x + self.ffn(self.ln2(h))"),
+    ("residual:EncoderBlock.forward:0", "h = x + self.attn", "h = self.attn"),
+    ("residual:EncoderBlock.forward:2", "return h + self.ffn(self.ln2(h))", "return self.ffn(self.ln2(h))"),
+    ("residual:EncoderBlock.forward:1", "return h + self.ffn(self.ln2(h))", "return x + self.ffn(self.ln2(h))"),
 ])
 def test_each_rewrite(site, old, new):
     assert apply(Residual, BEFORE, site) == BEFORE.replace(old, new)
@@ -59,11 +59,11 @@ CNN = dedent("""\
 def test_cnn_blocks():
     rewrites = {site.id: apply(Residual, CNN, site) for site in sites(Residual, CNN)}
     assert rewrites == {
-        "residual:6:14": CNN.replace("        out = out + identity\n", ""),
-        "residual:14:8": CNN.replace("        out += shortcut\n", ""),
-        "residual:14:15": CNN.replace("out += shortcut", "out += x"),
-        "residual:15:22": CNN.replace("F.relu(out + self.downsample(x))", "F.relu(out)"),
-        "residual:21:19": CNN.replace("return x + h", "return h"),
+        "residual:Basic.forward:0": CNN.replace("        out = out + identity\n", ""),
+        "residual:Projected.forward:0": CNN.replace("        out += shortcut\n", ""),
+        "residual:Projected.forward:1": CNN.replace("out += shortcut", "out += x"),
+        "residual:Projected.forward:2": CNN.replace("F.relu(out + self.downsample(x))", "F.relu(out)"),
+        "residual:Plain.forward:0": CNN.replace("return x + h", "return h"),
     }
 
 
@@ -119,4 +119,4 @@ def test_sites_are_stable_and_each_rewrite_compiles():
             assert mutated != source
             compile(mutated, "mutant.py", "exec")
     with pytest.raises(SiteNotFound):
-        apply(Residual, BEFORE, "residual:1:0")
+        apply(Residual, BEFORE, "residual:no_such_function:0")

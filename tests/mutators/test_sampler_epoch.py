@@ -30,24 +30,24 @@ def ids(source):
 
 
 def test_sites():
-    assert ids(TRAIN) == ["sampler-epoch:2:45", "sampler-epoch:8:8", "sampler-epoch:11:11",
-                          "sampler-epoch:15:7"]
+    assert ids(TRAIN) == ["sampler-epoch:make_loader:0", "sampler-epoch:train:0", "sampler-epoch:train:1",
+                          "sampler-epoch:train:2"]
 
 
 def test_the_distributed_sampler_becomes_a_shuffle():
-    assert apply(SamplerEpoch, TRAIN, "sampler-epoch:2:45") == TRAIN.replace(
+    assert apply(SamplerEpoch, TRAIN, "sampler-epoch:make_loader:0") == TRAIN.replace(
         """sampler=DistributedSampler(
         dataset, num_replicas=world_size, rank=rank, shuffle=True, seed=seed), drop_last""",
         "shuffle=True, drop_last")
 
 
 def test_set_epoch_deleted_with_its_comment():
-    assert apply(SamplerEpoch, TRAIN, "sampler-epoch:8:8") == TRAIN.replace(
+    assert apply(SamplerEpoch, TRAIN, "sampler-epoch:train:0") == TRAIN.replace(
         "        loader.sampler.set_epoch(epoch)  # a new order each epoch\n", "")
 
 
 def test_rank_zero_guard_dropped_and_its_body_dedented():
-    assert apply(SamplerEpoch, TRAIN, "sampler-epoch:11:11") == TRAIN.replace(
+    assert apply(SamplerEpoch, TRAIN, "sampler-epoch:train:1") == TRAIN.replace(
         """        # rank 0 speaks for everyone
         if rank == 0:  # one writer
             # the weights are the same everywhere
@@ -58,7 +58,7 @@ def test_rank_zero_guard_dropped_and_its_body_dedented():
         save(model, path)
         print(epoch)
 """)
-    assert apply(SamplerEpoch, TRAIN, "sampler-epoch:15:7") == TRAIN.replace(
+    assert apply(SamplerEpoch, TRAIN, "sampler-epoch:train:2") == TRAIN.replace(
         """    if dist.get_rank() == 0:
         log("done")
 """, """    log("done")
@@ -99,4 +99,4 @@ def test_stable_and_each_rewrite_removes_its_site():
         again = sites(SamplerEpoch, apply(SamplerEpoch, TRAIN, site))
         assert len(again) == len(found) - 1
     with pytest.raises(SiteNotFound):
-        apply(SamplerEpoch, TRAIN, "sampler-epoch:1:0")
+        apply(SamplerEpoch, TRAIN, "sampler-epoch:no_such_function:0")

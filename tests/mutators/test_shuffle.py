@@ -20,18 +20,18 @@ def ids(source):
 
 
 def test_sites():
-    assert ids(LOOP) == ["shuffle:4:43", "shuffle:4:62", "shuffle:5:30", "shuffle:6:48"]
+    assert ids(LOOP) == ["shuffle:fit:0", "shuffle:fit:1", "shuffle:fit:2", "shuffle:fit:3"]
 
 
 def test_shuffle_turned_off():
-    assert apply(Shuffle, LOOP, "shuffle:4:43") == LOOP.replace("shuffle=True", "shuffle=False")
+    assert apply(Shuffle, LOOP, "shuffle:fit:0") == LOOP.replace("shuffle=True", "shuffle=False")
 
 
 def test_epoch_dropped_from_the_seed():
-    assert apply(Shuffle, LOOP, "shuffle:4:62") == LOOP.replace("seed=seed + epoch", "seed=seed")
-    assert apply(Shuffle, LOOP, "shuffle:5:30") == LOOP.replace(
+    assert apply(Shuffle, LOOP, "shuffle:fit:1") == LOOP.replace("seed=seed + epoch", "seed=seed")
+    assert apply(Shuffle, LOOP, "shuffle:fit:2") == LOOP.replace(
         "manual_seed(epoch + config.seed)", "manual_seed(config.seed)")
-    assert apply(Shuffle, LOOP, "shuffle:6:48") == LOOP.replace("seed=(base + self.epoch)", "seed=base")
+    assert apply(Shuffle, LOOP, "shuffle:fit:3") == LOOP.replace("seed=(base + self.epoch)", "seed=base")
 
 
 def test_leaves_other_code_alone():
@@ -54,4 +54,4 @@ def test_stable_and_each_rewrite_removes_its_site():
         again = sites(Shuffle, apply(Shuffle, LOOP, site))
         assert len(again) == len(found) - 1
     with pytest.raises(SiteNotFound):
-        apply(Shuffle, LOOP, "shuffle:1:0")
+        apply(Shuffle, LOOP, "shuffle:no_such_function:0")
