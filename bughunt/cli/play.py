@@ -60,7 +60,7 @@ def play(level: str, bug: str | None, classic: int | None, weak: bool, bugs: int
         folder, variant = serving.serve_classic(Workspace(workspace), scenario, seed)
     if as_json:
         emit_json({"folder": str(folder.path), "file": str(folder.file), "scenario": variant.scenario.id,
-                   "seed": seed, "symptom": variant.symptom, "classic": folder.manifest.get("classic"),
+                   "seed": seed, "symptom": variant.symptom, "classic": folder.manifest.classic,
                    **({"weak": {"bug_class": pick.bug_class, "why": pick.reason}} if pick else {})})
         return
     if pick:
@@ -79,8 +79,8 @@ def show_served(folder, symptom: str | None, workspace: Path) -> None:
         out.print(render.symptom_panel(symptom))
     else:
         out.print("Implement every TODO; the docstrings say what each piece does and why.")
-    if folder.manifest.get("classic"):
-        out.print(f"Classic bug {folder.manifest['classic']}: run the script first and watch it fail: "
+    if folder.manifest.classic:
+        out.print(f"Classic bug {folder.manifest.classic}: run the script first and watch it fail: "
                   f"[bold]python {folder.file}[/bold]")
     suffix = f" --workspace {workspace}" if str(workspace) != "bughunt-work" else ""
     out.print(f"Your file: [bold]{folder.file}[/bold]\n"

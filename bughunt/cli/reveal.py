@@ -34,7 +34,7 @@ def reveal(workspace: Path, as_json: bool) -> None:
                          for site in dressing.sites_of(folder.manifest)) if bug else ""
     if as_json:
         emit_json({"variant": folder.name, "kind": folder.kind, "answer": answer, "lesson": lesson,
-                   "bug_class": folder.manifest.get("bug_class"), "site": folder.manifest.get("site")})
+                   "bug_class": folder.manifest.bug_class, "site": folder.manifest.site})
         return
     from rich.panel import Panel
     from rich.syntax import Syntax
@@ -43,7 +43,7 @@ def reveal(workspace: Path, as_json: bool) -> None:
 
     out = console()
     if bug:
-        out.print(render.diff(answer, f"the fix ({folder.manifest['bug_class']})"))
+        out.print(render.diff(answer, f"the fix ({folder.manifest.bug_class})"))
         out.print(Panel(lesson, title="lesson", border_style="green"))
     else:
         out.print(Panel(Syntax(answer, "python", theme="ansi_dark"), title=str(folder.scenario.reference_path)))

@@ -7,12 +7,13 @@ from bughunt.variants import dressing
 from bughunt.variants.difficulty import enclosing_function
 from bughunt.catalog import Scenario
 from bughunt.learner.progress import Progress
+from bughunt.variants.manifest import BUG, Manifest
 
 
-def hint_ladder(scenario: Scenario, manifest: dict, served: str) -> list[str]:
+def hint_ladder(scenario: Scenario, manifest: Manifest, served: str) -> list[str]:
     """Every hint for a variant, vaguest first. A challenge gets the scenario's hints only."""
     ladder = list(scenario.hints)
-    if manifest.get("kind", "bug") != "bug":
+    if manifest.kind != BUG:
         return ladder
     classes = list(dict.fromkeys(site.mutator for site in dressing.sites_of(manifest)))
     ladder += [text for text, hosted in scenario.class_hints if set(classes) & set(hosted)]

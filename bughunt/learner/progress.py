@@ -9,8 +9,12 @@ from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bughunt.errors import UsageError, notify
+
+if TYPE_CHECKING:
+    from bughunt.variants.manifest import Manifest
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS variants (
@@ -107,13 +111,13 @@ class Progress:
         if not os.access(target, os.W_OK):
             raise UsageError(f"cannot write the progress record {str(self.path)!r}: the workspace is read-only")
 
-    def served(self, folder: str, manifest: dict, source_hash: str) -> None:
+    def served(self, folder: str, manifest: Manifest, source_hash: str) -> None:
         with closing(self._connect()) as db, db:
             db.execute(
                 "INSERT OR REPLACE INTO variants (folder, variant, scenario, kind, bug_class, site, seed, "
                 "served_at, source_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (folder, manifest.get("variant", ""), manifest["scenario"], manifest.get("kind", "bug"),
-                 manifest.get("bug_class", ""), manifest.get("site", ""), manifest.get("seed"),
+                (folder, manifest.variant, manifest.scenario, manifest.kind,
+                 manifest.bug_class, manifest.site, manifest.seed,
                  self._now(), source_hash))
 
     def attempt(self, folder: str, passed: bool, failed_checks: list[str]) -> Record:
@@ -138,7 +142,7 @@ class Progress:
         with closing(self._connect()) as db, db:
             db.execute("UPDATE variants SET revealed = 1 WHERE folder = ?", (folder,))
 
-    def ensure(self, folder: str, manifest: dict) -> Record:
+    def ensure(self, folder: str, manifest: Manifest) -> Record:
         """The folder's record, started now if the database never saw it (it was removed)."""
         with closing(self._connect()) as db, db:
             try:

@@ -6,6 +6,8 @@ same way: a new numbered folder, the progress database told, nothing overwritten
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import mutators
 from bughunt import catalog
 from bughunt.variants import difficulty, generator, mutants
@@ -16,6 +18,7 @@ from bughunt.errors import UsageError
 from bughunt.judge import grader
 from bughunt.learner.progress import Progress
 from bughunt.learner.workspace import VariantFolder, Workspace
+from bughunt.variants.manifest import CHALLENGE, Manifest
 
 # The roadmap: "do 04 (bugs 1–6) after 03; do bugs 7–10 after 05 or 07".
 CLASSICS_LEVEL, LATE_CLASSICS, LATE_CLASSICS_AFTER = "04", 7, "05"
@@ -39,11 +42,11 @@ def serve_bug(space: Workspace, scenarios: tuple[Scenario, ...], seed: int,
     if not found:
         names = ", ".join(s.id for s in scenarios)
         raise UsageError(f"no fresh variant of {names} with these options is left; try another level or --bug")
-    return _place(space, found[0], {})
+    return _place(space, found[0])
 
 
-def _place(space: Workspace, variant: generator.Variant, extra: dict) -> tuple[VariantFolder, generator.Variant]:
-    manifest = {**variant.manifest(variant.scenario.file_name), "kind": "bug", **extra}
+def _place(space: Workspace, variant: generator.Variant, classic: int | None = None) -> tuple[VariantFolder, generator.Variant]:
+    manifest = replace(variant.manifest(variant.scenario.file_name), classic=classic)
     folder = space.create(variant.id, variant.scenario, variant.source, manifest,
                           brief_markdown(variant.scenario, symptom=variant.symptom))
     Progress(space.database).served(folder.name, manifest, variant.digest)
@@ -88,7 +91,7 @@ def serve_classic(space: Workspace, scenario: Scenario, seed: int = 0) -> tuple[
     digest = generator.source_hash(mutant.source)
     variant = generator.Variant(f"{scenario.module_name}-{digest[:6]}", scenario, site, seed, mutant.source,
                                 digest, difficulty.symptom(failure), failure.name)
-    return _place(space, variant, {"classic": scenario.classic})
+    return _place(space, variant, scenario.classic)
 
 
 def open_challenge(space: Workspace, scenario: Scenario) -> VariantFolder | None:
@@ -96,7 +99,7 @@ def open_challenge(space: Workspace, scenario: Scenario) -> VariantFolder | None
     progress = Progress(space.database)
     solved = {r.folder for r in progress.records() if r.solved}
     for folder in reversed(space.folders()):
-        if folder.kind == "challenge" and folder.manifest["scenario"] == scenario.id and folder.name not in solved:
+        if folder.kind == CHALLENGE and folder.manifest.scenario == scenario.id and folder.name not in solved:
             return folder
     return None
 
@@ -110,7 +113,7 @@ def serve_challenge(space: Workspace, scenario: Scenario, fresh: bool = False) -
         space.set_active(existing)
         return existing, True
     source = make_stub(scenario.reference_path.read_text(encoding="utf-8"))
-    manifest = {"variant": f"challenge-{scenario.module_name}", "scenario": scenario.id, "kind": "challenge"}
+    manifest = Manifest(scenario.id, kind=CHALLENGE, variant=f"challenge-{scenario.module_name}")
     folder = space.create(f"challenge-{scenario.module_name}", scenario, source, manifest,
                           brief_markdown(scenario, challenge=True))
     Progress(space.database).served(folder.name, manifest, "")

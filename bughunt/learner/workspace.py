@@ -14,15 +14,15 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bughunt import catalog
 from bughunt.catalog import Scenario
 from bughunt.errors import UsageError
+from bughunt.variants.manifest import Manifest
 
 _PYTEST_RUNNER = '''"""Run bughunt's checks for this folder's file with pytest: `pytest` here, or `bughunt submit`."""
 
@@ -71,20 +71,20 @@ class VariantFolder:
         return self.path.name
 
     @property
-    def manifest(self) -> dict:
-        return json.loads((self.path / ".bughunt" / "manifest.json").read_text())
+    def manifest(self) -> Manifest:
+        return Manifest.load(self.path / ".bughunt")
 
     @property
     def scenario(self) -> Scenario:
-        return catalog.scenario(self.manifest["scenario"])
+        return catalog.scenario(self.manifest.scenario)
 
     @property
     def kind(self) -> str:
-        return self.manifest.get("kind", "bug")
+        return self.manifest.kind
 
     @property
     def file(self) -> Path:
-        return self.path / self.manifest["file"]
+        return self.path / self.manifest.file
 
     @property
     def served(self) -> str:
@@ -137,7 +137,7 @@ class Workspace:
         return [VariantFolder(p) for p in sorted(self.variants.iterdir())
                 if (p / ".bughunt" / "manifest.json").is_file()]
 
-    def create(self, name: str, scenario: Scenario, source: str, manifest: dict, brief: str) -> VariantFolder:
+    def create(self, name: str, scenario: Scenario, source: str, manifest: Manifest, brief: str) -> VariantFolder:
         """A new numbered folder holding the served file; existing folders are never touched."""
         self.variants.mkdir(parents=True, exist_ok=True)
         number = 1 + max((int(p.name.split("-", 1)[0]) for p in self.variants.iterdir()
@@ -147,7 +147,7 @@ class Workspace:
         file_name = scenario.file_name
         (path / file_name).write_text(source, encoding="utf-8")
         (path / ".bughunt" / "served.py").write_text(source, encoding="utf-8")
-        (path / ".bughunt" / "manifest.json").write_text(json.dumps({**manifest, "file": file_name}, indent=2))
+        replace(manifest, file=file_name).save(path / ".bughunt")
         (path / "BRIEF.md").write_text(brief, encoding="utf-8")
         (path / f"test_{scenario.module_name}.py").write_text(_pytest_runner(scenario, file_name), encoding="utf-8")
         self.set_active(VariantFolder(path))

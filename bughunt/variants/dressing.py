@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 from bughunt.variants import difficulty as difficulties
 from bughunt.catalog import Scenario
+from bughunt.variants.manifest import BUG, Manifest
 from mutators import Site, parse_site
 
 
@@ -35,18 +36,16 @@ def dress(source: str, scenario: Scenario, sites: Iterable[Site], seed: int | No
     return disguise(source, seed, dict(scenario.local_names))
 
 
-def sites_of(manifest: dict) -> list[Site]:
-    bugs = manifest.get("bugs") or [{"site": manifest["site"]}]
-    return [parse_site(bug["site"]) for bug in bugs]
+def sites_of(manifest: Manifest) -> list[Site]:
+    return [parse_site(bug.site) for bug in manifest.bugs]
 
 
-def fixed_text(scenario: Scenario, manifest: dict) -> str:
+def fixed_text(scenario: Scenario, manifest: Manifest) -> str:
     """The served file with every bug fixed: the reference, dressed as the round was."""
     reference = scenario.reference_path.read_text(encoding="utf-8")
-    if manifest.get("kind", "bug") != "bug":
+    if manifest.kind != BUG:
         return reference
-    return dress(reference, scenario, sites_of(manifest), manifest.get("disguise"),
-                 manifest.get("difficulty", difficulties.DEFAULT))
+    return dress(reference, scenario, sites_of(manifest), manifest.disguise, manifest.difficulty)
 
 
 def changes(fixed: str, served: str) -> list[tuple[int, bool]]:
@@ -56,7 +55,7 @@ def changes(fixed: str, served: str) -> list[tuple[int, bool]]:
     return [(j1 + 1, tag == "delete") for tag, _, _, j1, _ in matcher.get_opcodes() if tag != "equal"]
 
 
-def bugs_left(scenario: Scenario, manifest: dict, source: str) -> int | None:
+def bugs_left(scenario: Scenario, manifest: Manifest, source: str) -> int | None:
     """How many of a round's bugs are still in `source`, judged by their text: a bug is
     there while its served lines are there and the lines it took away are missing. None
     when that cannot be told (a round with one bug)."""
@@ -65,7 +64,7 @@ def bugs_left(scenario: Scenario, manifest: dict, source: str) -> int | None:
     sites = sites_of(manifest)
     if len(sites) < 2:
         return None
-    seed, difficulty = manifest.get("disguise"), manifest.get("difficulty", difficulties.DEFAULT)
+    seed, difficulty = manifest.disguise, manifest.difficulty
     fixed = _lines(fixed_text(scenario, manifest))
     have = _lines(source)
     left = 0

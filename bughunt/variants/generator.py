@@ -26,6 +26,7 @@ from bughunt.catalog import Scenario
 from bughunt.errors import UsageError
 from bughunt.judge import grader
 from bughunt.judge.checking import Outcome
+from bughunt.variants.manifest import Bug, Manifest
 from bughunt.variants.mutants import Mutant
 from mutators import Site
 
@@ -57,13 +58,12 @@ class Variant:
         """The class, or the classes joined by `+` for a round with several bugs."""
         return "+".join(site.mutator for site in self.sites)
 
-    def manifest(self, file: str) -> dict:
+    def manifest(self, file: str) -> Manifest:
         """Everything an instructor needs, the answer included."""
-        return {"variant": self.id, "scenario": self.scenario.id, "bug_class": self.bug_class,
-                "site": "+".join(site.id for site in self.sites), "seed": self.seed, "file": file,
-                "symptom": self.symptom, "check": self.check, "sha256": self.digest,
-                "difficulty": self.difficulty, "disguise": self.disguise,
-                "bugs": [{"bug_class": site.mutator, "site": site.id} for site in self.sites]}
+        return Manifest(self.scenario.id, variant=self.id, file=file,
+                        bugs=tuple(Bug(site.mutator, site.id) for site in self.sites), seed=self.seed,
+                        symptom=self.symptom, check=self.check, sha256=self.digest,
+                        difficulty=self.difficulty, disguise=self.disguise)
 
 
 def source_hash(source: str) -> str:

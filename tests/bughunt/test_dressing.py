@@ -8,6 +8,7 @@ import pytest
 from bughunt import catalog
 from bughunt.variants import dressing, generator, mutants
 from bughunt.learner.hints import hint_ladder
+from bughunt.variants.manifest import Bug, Manifest
 
 ONE_EPOCH = catalog.scenario("l03_training.one_epoch")
 
@@ -20,9 +21,8 @@ def _pair():
 
 
 def _manifest(mutant, seed, level="normal"):
-    return {"scenario": ONE_EPOCH.id, "kind": "bug", "site": "+".join(s.id for s in mutant.sites),
-            "bugs": [{"bug_class": s.mutator, "site": s.id} for s in mutant.sites],
-            "disguise": seed, "difficulty": level}
+    return Manifest(ONE_EPOCH.id, bugs=tuple(Bug(s.mutator, s.id) for s in mutant.sites), disguise=seed,
+                    difficulty=level)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 7])
@@ -57,14 +57,14 @@ def opcodes_tag(opcodes):
 
 def test_one_bug_rounds_are_not_counted():
     site = mutants.sites_of(ONE_EPOCH)[0]
-    manifest = {"scenario": ONE_EPOCH.id, "kind": "bug", "site": site.id, "disguise": 1}
+    manifest = Manifest(ONE_EPOCH.id, bugs=(Bug(site.mutator, site.id),), disguise=1)
     assert dressing.bugs_left(ONE_EPOCH, manifest, "") is None
 
 
 def test_the_line_hint_points_at_the_bug_in_the_disguised_file():
     site = next(s for s in mutants.sites_of(ONE_EPOCH) if s.mutator == "eval-mode")
     mutant = mutants.make(ONE_EPOCH, site)
-    manifest = {"scenario": ONE_EPOCH.id, "kind": "bug", "site": site.id, "disguise": 5}
+    manifest = Manifest(ONE_EPOCH.id, bugs=(Bug(site.mutator, site.id),), disguise=5)
     served = dressing.dress(mutant.source, ONE_EPOCH, mutant.sites, 5)
     fixed = dressing.fixed_text(ONE_EPOCH, manifest).splitlines()
     hint = hint_ladder(ONE_EPOCH, manifest, served)[-1]

@@ -3,13 +3,14 @@
 from bughunt import catalog
 from bughunt.learner import hints
 from bughunt.variants import mutants
+from bughunt.variants.manifest import Bug, Manifest
 
 ONE_EPOCH = catalog.scenario("l03_training.one_epoch")
 
 
 def _last_rung(bug: str) -> tuple[str, list[str], str]:
     (mutant, *_) = mutants.mutants_of(ONE_EPOCH, bug)
-    ladder = hints.hint_ladder(ONE_EPOCH, {"site": mutant.site.id}, mutant.source)
+    ladder = hints.hint_ladder(ONE_EPOCH, Manifest(ONE_EPOCH.id, bugs=(Bug(mutant.site.mutator, mutant.site.id),)), mutant.source)
     return ladder[-1], mutant.source.splitlines(), ONE_EPOCH.reference_path.read_text().splitlines()
 
 
@@ -32,6 +33,6 @@ def test_a_hint_about_one_bug_class_is_shown_only_for_that_class():
     served = accumulation.reference_path.read_text()
     for bug in ("zero-grad", "accumulation-scale"):
         site = mutants.sites_of(accumulation, bug)[0]
-        ladder = hints.hint_ladder(accumulation, {"site": site.id}, served)
+        ladder = hints.hint_ladder(accumulation, Manifest(accumulation.id, bugs=(Bug(bug, site.id),)), served)
         about_groups = any("multiple of `accum_steps`" in rung for rung in ladder)
         assert about_groups == (bug == "accumulation-scale")

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from bughunt.learner import mastery
 from bughunt.learner.mastery import UNEXPLORED, Round
 from bughunt.learner.progress import Progress
+from bughunt.variants.manifest import Manifest
 
 CLASSES = ("zero-grad", "detach", "device", "eval-mode")
 
@@ -38,23 +39,23 @@ def test_rounds_and_sums_come_from_the_record(tmp_path):
     clock = Clock()
     progress = Progress(tmp_path / "p.sqlite", clock=clock)
     played = {"scenario": "l03_training.one_epoch", "kind": "bug"}
-    progress.served("001", {**played, "bug_class": "zero-grad"}, "a")  # a failed submit and a hint, then a fix
+    progress.served("001", Manifest.from_json({**played, "bug_class": "zero-grad"}), "a")  # a failed submit and a hint, then a fix
     clock.now += 10
     progress.attempt("001", False, ["same_updates"])
     progress.hint("001")
     clock.now += 60
     progress.attempt("001", True, [])
-    progress.served("002", {**played, "bug_class": "zero-grad"}, "b")  # fixed at once
+    progress.served("002", Manifest.from_json({**played, "bug_class": "zero-grad"}), "b")  # fixed at once
     clock.now += 30
     progress.attempt("002", True, [])
     progress.attempt("002", True, [])  # submitting again after the fix is no miss
-    progress.served("003", {**played, "bug_class": "zero-grad"}, "c")  # revealed, then pasted in
+    progress.served("003", Manifest.from_json({**played, "bug_class": "zero-grad"}), "c")  # revealed, then pasted in
     progress.attempt("003", False, ["same_updates"])
     progress.reveal("003")
     progress.attempt("003", True, [])
-    progress.served("004", {**played, "bug_class": "detach"}, "d")  # served, never touched
-    progress.served("005", {"scenario": "l03_training.one_epoch", "kind": "challenge"}, "")
-    progress.served("006", {**played, "bug_class": "detach, device"}, "e")  # two bugs, fixed at once
+    progress.served("004", Manifest.from_json({**played, "bug_class": "detach"}), "d")  # served, never touched
+    progress.served("005", Manifest.from_json({"scenario": "l03_training.one_epoch", "kind": "challenge"}), "")
+    progress.served("006", Manifest.from_json({**played, "bug_class": "detach, device"}), "e")  # two bugs, fixed at once
     progress.attempt("006", True, [])
 
     assert progress.failed_attempts() == {"001": 1, "003": 1}

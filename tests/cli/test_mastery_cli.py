@@ -15,6 +15,7 @@ from bughunt.learner import mastery
 from bughunt.cli.main import cli
 from bughunt.learner.progress import Progress
 from bughunt.learner.workspace import Workspace
+from bughunt.variants.manifest import Manifest
 
 ONE_EPOCH = catalog.scenario("l03_training.one_epoch")
 
@@ -29,7 +30,7 @@ def seed_rounds(workspace: Path) -> Progress:
     progress = Progress(Workspace(workspace).database)
 
     def round_(name, bug_class, *steps):
-        progress.served(name, {"scenario": ONE_EPOCH.id, "kind": "bug", "bug_class": bug_class}, f"hash-{name}")
+        progress.served(name, Manifest.from_json({"scenario": ONE_EPOCH.id, "kind": "bug", "bug_class": bug_class}), f"hash-{name}")
         for step in steps:
             {"fail": lambda: progress.attempt(name, False, ["same_updates"]),
              "pass": lambda: progress.attempt(name, True, []),
@@ -83,7 +84,7 @@ def test_play_weak_json_names_the_class_and_why(tmp_path, monkeypatch):
     def serve_without_grading(space, scenarios, seed, difficulty="normal"):  # the real serving ran above
         pick = mastery.order(mastery.rounds(Progress(space.database)), ONE_EPOCH.bug_classes, seed)[0]
         served.update(scenarios=scenarios, seed=seed)
-        folder = SimpleNamespace(path=tmp_path / "variants" / "x", file=tmp_path / "x.py", manifest={})
+        folder = SimpleNamespace(path=tmp_path / "variants" / "x", file=tmp_path / "x.py", manifest=Manifest(ONE_EPOCH.id))
         return folder, SimpleNamespace(scenario=ONE_EPOCH, symptom="it does not learn"), pick
 
     monkeypatch.setattr(mastery, "serve_weak", serve_without_grading)

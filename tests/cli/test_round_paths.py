@@ -136,6 +136,7 @@ def test_two_bugs_a_half_fix_is_told_one_bug_remains(tmp_path):
     import difflib
 
     from bughunt.variants import dressing
+    from bughunt.variants.manifest import Manifest
 
     played = json.loads(run("play", "03", "--bugs", "2", "--difficulty", "hard", "--seed", "2",
                             "--workspace", tmp_path, "--json").stdout)
@@ -144,7 +145,7 @@ def test_two_bugs_a_half_fix_is_told_one_bug_remains(tmp_path):
     assert manifest["difficulty"] == "hard" and "for example" not in played["symptom"]
     file = Path(played["file"])
     served = file.read_text().splitlines(keepends=True)
-    fixed = dressing.fixed_text(ONE_EPOCH, manifest).splitlines(keepends=True)
+    fixed = dressing.fixed_text(ONE_EPOCH, Manifest.from_json(manifest)).splitlines(keepends=True)
     blocks = [op for op in difflib.SequenceMatcher(None, fixed, served, autojunk=False).get_opcodes()
               if op[0] != "equal"]
     tag, i1, i2, j1, j2 = blocks[0]  # undo the first change only
@@ -166,6 +167,7 @@ def test_generate_beyond_the_sites_gives_fresh_disguised_variants_reproducibly(t
     assert [v["sha256"] for v in first["variants"]] == [v["sha256"] for v in second["variants"]]
     # The same bug twice reads differently, and differs from its fixed text only at the bug.
     from bughunt.variants import dressing
+    from bughunt.variants.manifest import Manifest
 
     by_site: dict[str, list[dict]] = {}
     for v in first["variants"]:
@@ -174,5 +176,5 @@ def test_generate_beyond_the_sites_gives_fresh_disguised_variants_reproducibly(t
     texts = [Path(v["file"]).read_text() for v in twice[:2]]
     assert texts[0] != texts[1]
     for v, text in zip(twice[:2], texts):
-        fixed = dressing.fixed_text(ONE_EPOCH, {**v, "kind": "bug"})
+        fixed = dressing.fixed_text(ONE_EPOCH, Manifest.from_json(v))
         assert 1 <= len(dressing.changes(fixed, text)) <= 2
