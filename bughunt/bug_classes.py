@@ -54,3 +54,11 @@ def all_bug_classes() -> list[BugClass]:
     attributes = _class_attributes()
     return [BugClass(a["ID"], a["TITLE"], a["LESSON"], a["HINT"], a["LOUD"])
             for a in (attributes[name] for name in _registry_order())]
+
+
+def by_id(bug_id: str) -> BugClass:
+    """The bug class `bug_id` (`mutators.by_id` without importing libcst); KeyError if none."""
+    for bug_class in all_bug_classes():
+        if bug_class.id == bug_id:
+            return bug_class
+    raise KeyError(bug_id)

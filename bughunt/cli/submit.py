@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from bughunt.cli._shared import console, emit_json, exit_with, json_option, unified, workspace_option
+from bughunt.variants.manifest import BUG
 
 
 @click.command()
@@ -42,33 +43,35 @@ def submit(file: Path | None, workspace: Path, as_json: bool, timeout: float) ->
 def _show(folder, source: str, verdict, record) -> None:
     from rich.panel import Panel
 
-    import mutators
     from bughunt.cli import render
-    from bughunt.variants import dressing
 
     out = console()
     out.print(render.verdict(verdict, f"{folder.scenario.id} · attempt {record.attempts}"))
     if not verdict.passed:
         left = _bugs_left(folder, source)
         if left:
-            out.print(f"{left} of the {len(dressing.sites_of(folder.manifest))} bugs in this round "
+            out.print(f"{left} of the {len(folder.manifest.bugs)} bugs in this round "
                       f"{'is' if left == 1 else 'are'} still there.")
         out.print("Not yet. `bughunt hint` for a nudge; `bughunt watch` re-checks on every save.")
         return
     out.print(render.diff(unified(folder.served, source, "served", "yours"), "your change"))
-    if folder.kind == "bug":
+    if folder.kind == BUG:
+        from bughunt import bug_classes
+        from bughunt.variants import dressing  # the fix in the round's disguise: libcst, once solved
+
         fixed = dressing.fixed_text(folder.scenario, folder.manifest)
         out.print(render.diff(unified(folder.served, fixed, "served", "fixed"), "the reference fix"))
-        for site in dressing.sites_of(folder.manifest):
-            mutator = mutators.by_id(site.mutator)
-            out.print(Panel(mutator.LESSON, title=f"lesson: {mutator.ID} — {mutator.TITLE}", border_style="green"))
+        for bug in folder.manifest.bugs:
+            found = bug_classes.by_id(bug.bug_class)
+            out.print(Panel(found.lesson, title=f"lesson: {found.id} — {found.title}", border_style="green"))
     out.print(f"[bold green]Solved[/bold green] in {record.attempts} attempt(s), {record.hints} hint(s): "
               f"score {record.score}.")
 
 
 def _bugs_left(folder, source: str) -> int | None:
-    """In a round with several bugs, how many are still in `source` (None with one bug)."""
-    if folder.kind != "bug":
+    """In a round with several bugs, how many are still in `source` (None with one bug).
+    Only a round with several needs the mutants again, and so libcst."""
+    if folder.kind != BUG or len(folder.manifest.bugs) < 2:
         return None
     from bughunt.variants import dressing
 
