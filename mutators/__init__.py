@@ -1,4 +1,13 @@
-"""Bug classes: one libcst mutator per module, listed once in `ALL_MUTATORS`."""
+"""Bug classes: one libcst mutator per module, listed once in `ALL_MUTATORS`.
+
+A new class is a module here (a `Mutator` subclass whose `leave_*` hooks `offer` sites; see
+`_base`), a line in `ALL_MUTATORS`, and a test file in tests/mutators/. Its text (`ID`,
+`TITLE`, `EFFECT`, `LESSON`, `HINT`, `LOUD`) is literals in the class body, because
+`bughunt bugs` reads it with `ast` (bughunt/bug_classes.py) rather than import libcst;
+helpers a second mutator needs go to `_args`, never imported from a sibling. A scenario
+hosts the class by naming its `ID` in its TOML's `bug_classes`. Tests hold all of this
+(tests/mutators/test_registry.py).
+"""
 
 from mutators._base import MODULE_SCOPE, Mutator, Site, SiteNotFound, apply, locate, parse_site, sites
 from mutators.accumulation_scale import AccumulationScale

@@ -1,4 +1,7 @@
-"""Small helpers the call-rewriting mutators share: reading and editing argument lists."""
+"""What several mutators share: reading names and loss calls, editing argument lists.
+
+A helper that a second mutator needs moves here, so that no mutator imports another.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,10 @@ from collections.abc import Sequence
 
 import libcst as cst
 from libcst import matchers as m
+
+_LOSS_NAMES = frozenset({"loss_fn", "criterion", "cross_entropy",
+                         "binary_cross_entropy_with_logits"})
+_NOT_LOSSES = frozenset({"loss", "backward", "item"})
 
 TIGHT_EQUAL = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
                               whitespace_after=cst.SimpleWhitespace(""))
@@ -102,3 +109,29 @@ def last_name(expr: cst.BaseExpression) -> str | None:
     if isinstance(expr, cst.Attribute):
         return expr.attr.value
     return None
+
+
+def dotted_name(node: cst.BaseExpression) -> str | None:
+    """`torch.nn.functional.relu` for that attribute chain; None for anything else."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        head = dotted_name(node.value)
+        return None if head is None else f"{head}.{node.attr.value}"
+    return None
+
+
+def as_receiver(node: cst.BaseExpression) -> cst.BaseExpression:
+    """`node`, parenthesised when `node.method()` would otherwise bind to the wrong part."""
+    atomic = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.SimpleString,
+              cst.List, cst.Tuple, cst.Dict, cst.Set)
+    if isinstance(node, atomic) or node.lpar:
+        return node
+    return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+
+
+def is_loss_call(name: str) -> bool:
+    """A function that computes a loss from logits; classes (`nn.CrossEntropyLoss`) build one."""
+    if name in _NOT_LOSSES or name[:1].isupper():
+        return False
+    return name in _LOSS_NAMES or "loss" in name.lower()

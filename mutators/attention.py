@@ -12,9 +12,8 @@ Four slips, none of which changes a shape:
 import libcst as cst
 from libcst import matchers as m
 
-from mutators._args import find_arg, int_node, int_value, is_positional, last_name
+from mutators._args import dotted_name, find_arg, int_node, int_value, is_positional, last_name
 from mutators._base import Mutator
-from mutators.inplace import dotted_name
 
 _SCORE_NAMES = frozenset({"q", "query", "queries", "scores", "score", "attn_scores", "att", "attn",
                           "logits", "attn_logits", "energy", "sim", "similarity"})

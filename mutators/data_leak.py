@@ -10,9 +10,8 @@ whatever is computed from it (a mean, a std, a vocabulary) comes from the whole 
 import libcst as cst
 from libcst import matchers as m
 
-from mutators._args import is_positional, last_name
+from mutators._args import dotted_name, is_positional, last_name
 from mutators._base import Mutator
-from mutators.inplace import dotted_name
 
 _SUBSET = m.Call(func=m.Name("Subset") | m.Attribute(attr=m.Name("Subset")))
 

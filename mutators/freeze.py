@@ -16,9 +16,8 @@ from collections.abc import Sequence
 import libcst as cst
 from libcst import matchers as m
 
-from mutators._args import is_positional
+from mutators._args import dotted_name, is_positional
 from mutators._base import Mutator
-from mutators.inplace import dotted_name
 
 _OPTIMIZERS = frozenset({"SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
                          "NAdam", "RAdam", "LBFGS", "SparseAdam", "ASGD", "Rprop"})

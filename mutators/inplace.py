@@ -8,6 +8,7 @@ saved for backward, or that belongs to the caller.
 import libcst as cst
 from libcst import matchers as m
 
+from mutators._args import as_receiver, dotted_name
 from mutators._base import Mutator, Site
 
 # `torch.relu(x)` and friends: the function name -> the in-place method on its argument.
@@ -34,29 +35,10 @@ _AUGMENTED = {  # operator -> (augmented operator, symbol for the note)
 }
 
 
-def dotted_name(node: cst.BaseExpression) -> str | None:
-    """`torch.nn.functional.relu` for that attribute chain; None for anything else."""
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        head = dotted_name(node.value)
-        return None if head is None else f"{head}.{node.attr.value}"
-    return None
-
-
 def _root_name(node: cst.BaseExpression) -> str | None:
     while isinstance(node, cst.Attribute):
         node = node.value
     return node.value if isinstance(node, cst.Name) else None
-
-
-def as_receiver(node: cst.BaseExpression) -> cst.BaseExpression:
-    """`node`, parenthesised when `node.method()` would otherwise bind to the wrong part."""
-    atomic = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.SimpleString,
-              cst.List, cst.Tuple, cst.Dict, cst.Set)
-    if isinstance(node, atomic) or node.lpar:
-        return node
-    return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
 
 
 class Inplace(Mutator):

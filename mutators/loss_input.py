@@ -8,35 +8,14 @@ CrossEntropyLoss" and "sigmoid before BCEWithLogitsLoss".
 import libcst as cst
 from libcst import matchers as m
 
+from mutators._args import TIGHT_EQUAL, as_receiver, is_loss_call, last_name
 from mutators._base import Mutator
-from mutators.inplace import as_receiver
-
-_LOSS_NAMES = frozenset({"loss_fn", "criterion", "cross_entropy",
-                         "binary_cross_entropy_with_logits"})
-_NOT_LOSSES = frozenset({"loss", "backward", "item"})
-
-
-def _callee_name(func: cst.BaseExpression) -> str | None:
-    if isinstance(func, cst.Name):
-        return func.value
-    if isinstance(func, cst.Attribute):
-        return func.attr.value
-    return None
-
-
-def is_loss_call(name: str) -> bool:
-    """A function that computes a loss from logits; classes (`nn.CrossEntropyLoss`) build one."""
-    if name in _NOT_LOSSES or name[:1].isupper():
-        return False
-    return name in _LOSS_NAMES or "loss" in name.lower()
 
 
 def _softmax(x: cst.BaseExpression) -> cst.Call:
     minus_one = cst.UnaryOperation(operator=cst.Minus(), expression=cst.Integer("1"))
-    tight = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
-                            whitespace_after=cst.SimpleWhitespace(""))
     return cst.Call(func=cst.Attribute(value=as_receiver(x), attr=cst.Name("softmax")),
-                    args=[cst.Arg(keyword=cst.Name("dim"), value=minus_one, equal=tight)])
+                    args=[cst.Arg(keyword=cst.Name("dim"), value=minus_one, equal=TIGHT_EQUAL)])
 
 
 def _sigmoid(x: cst.BaseExpression) -> cst.Call:
@@ -63,7 +42,7 @@ class LossInput(Mutator):
     )
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
-        name = _callee_name(original_node.func)
+        name = last_name(original_node.func)
         if name is None or not is_loss_call(name) or not original_node.args:
             return updated_node
         if not m.matches(original_node.args[0], m.Arg(keyword=None, star="")):

@@ -8,8 +8,8 @@ A seeding call is deleted (`torch.manual_seed(s)`, `random.seed(s)`, `np.random.
 import libcst as cst
 from libcst import matchers as m
 
+from mutators._args import dotted_name
 from mutators._base import Mutator
-from mutators.inplace import dotted_name
 
 # Calls that seed a module-wide RNG; any `X.manual_seed(...)` statement also counts.
 _SEEDING = frozenset({"random.seed", "np.random.seed", "numpy.random.seed",

@@ -9,10 +9,9 @@ handed to a loss gains a column it should not have (`loss_fn(pred, y)` becomes
 import libcst as cst
 from libcst import matchers as m
 
-from mutators._args import (call_receiver, find_arg, int_value, is_positional, last_name, method,
-                            torch_attr)
+from mutators._args import (call_receiver, find_arg, int_value, is_loss_call, is_positional, last_name,
+                            method, torch_attr)
 from mutators._base import Mutator, Site
-from mutators.loss_input import is_loss_call
 
 _FLATTENING = m.Call(func=method("squeeze", "view", "reshape", "flatten", "ravel"))
 _TORCH_FLATTENING = m.Call(func=torch_attr("squeeze", "flatten", "ravel"))

@@ -2,6 +2,7 @@
 
 import importlib
 import pkgutil
+from pathlib import Path
 
 import pytest
 
@@ -40,3 +41,38 @@ def test_the_fast_reading_for_bughunt_bugs_matches_the_classes():
     read = [(b.id, b.title, b.lesson, b.hint, b.loud) for b in all_bug_classes()]
     imported = [(m.ID, m.TITLE, m.LESSON, m.HINT, m.LOUD) for m in mutators.ALL_MUTATORS]
     assert read == imported
+
+
+TEXT = ("ID", "TITLE", "EFFECT", "LESSON", "HINT", "LOUD")
+
+
+@pytest.mark.parametrize("mutator", mutators.ALL_MUTATORS, ids=lambda m: m.ID)
+def test_mutator_text_is_literals_in_the_class_body(mutator):
+    """`bughunt bugs` reads the text with `ast` (bughunt/bug_classes.py): a value computed,
+    imported or inherited would not be there to read."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(inspect.getmodule(mutator)))
+    (body,) = [node.body for node in tree.body if isinstance(node, ast.ClassDef) and node.name == mutator.__name__]
+    assigned: dict[str, list[ast.expr]] = {}
+    for statement in body:
+        if isinstance(statement, ast.Assign):
+            for target in statement.targets:
+                if isinstance(target, ast.Name) and target.id in TEXT:
+                    assigned.setdefault(target.id, []).append(statement.value)
+    for name in TEXT:
+        assert len(assigned.get(name, [])) == 1, f"{mutator.__name__}.{name} is not assigned once in the class body"
+        assert ast.literal_eval(assigned[name][0]) == getattr(mutator, name), f"{mutator.__name__}.{name}"
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_a_mutator_imports_no_other_mutator(name):
+    """Shared helpers live in `_args` (or `_base`), so a mutator can be read, moved or
+    removed alone."""
+    import ast
+
+    tree = ast.parse((Path(mutators.__file__).parent / f"{name}.py").read_text())
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    assert {m for m in imported if m.startswith("mutators")} <= {"mutators._args", "mutators._base"}
