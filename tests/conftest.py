@@ -1,5 +1,6 @@
-"""Shared test set-up. OpenMP must be single-threaded before torch loads: the sandbox forks
-this process, and a forked OpenMP pool can deadlock its children."""
+"""Shared test set-up. OpenMP is single-threaded in every process the tests start: the
+runners inherit this environment and fork a child per candidate from a warm process, where
+a forked OpenMP pool can deadlock; and on two test workers, more threads only contend."""
 
 import os
 

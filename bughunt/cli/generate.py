@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from bughunt.cli._shared import console, emit_json, json_option
+from bughunt.variants import difficulty as difficulties
 
 
 @click.command()
@@ -19,7 +20,7 @@ from bughunt.cli._shared import console, emit_json, json_option
 @click.option("--bug", "bug", metavar="CLASS", help="Only this bug class (see `bughunt bugs`).")
 @click.option("--bugs", type=click.IntRange(1, 2), default=1, show_default=True,
               help="Bugs in each variant, of different classes on different lines.")
-@click.option("--difficulty", type=click.Choice(("easy", "normal", "hard")), default="normal",
+@click.option("--difficulty", type=click.Choice(difficulties.LEVELS), default=difficulties.DEFAULT,
               show_default=True, help="What the symptom and the comments give away (see `play --help`).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("bughunt-generated"),
               show_default=True, help="Folder for the variants and manifest.json.")

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from bughunt.cli._shared import console, emit_json, json_option, workspace_option
+from bughunt.variants import difficulty as difficulties
 
 
 @click.command()
@@ -18,7 +19,7 @@ from bughunt.cli._shared import console, emit_json, json_option, workspace_optio
 @click.option("--weak", is_flag=True, help="A bug class you miss most (recent misses count more).")
 @click.option("--bugs", type=click.IntRange(1, 2), default=1, show_default=True,
               help="Bugs in one round, of different classes on different lines.")
-@click.option("--difficulty", type=click.Choice(("easy", "normal", "hard")), default="normal", show_default=True,
+@click.option("--difficulty", type=click.Choice(difficulties.LEVELS), default=difficulties.DEFAULT, show_default=True,
               help="easy: the symptom names the function; hard: no comments or docstrings in the "
                    "buggy function, and only what a user would see.")
 @click.option("--seed", type=int, help="Choose the variant reproducibly.")

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from bughunt.errors import UsageError
 from bughunt.learner.progress import Progress, Record
+from bughunt.variants.difficulty import DEFAULT as DEFAULT_DIFFICULTY
 
 if TYPE_CHECKING:  # serving pulls in the judge and torch; only `serve_weak` needs it
     from bughunt.catalog import Scenario
@@ -170,7 +171,7 @@ def reason(bug_class: str, played: Sequence[Round], weight: float) -> str:
 
 
 def serve_weak(space: Workspace, scenarios: tuple[Scenario, ...], seed: int,
-               difficulty: str = "normal") -> tuple[VariantFolder, Variant, Pick]:
+               difficulty: str = DEFAULT_DIFFICULTY) -> tuple[VariantFolder, Variant, Pick]:
     """A variant of the class the learner misses most among those `scenarios` host, served
     as `play --bug CLASS` serves it. A class with nothing left to serve gives way to the next."""
     from bughunt.learner import serving

@@ -26,7 +26,7 @@ CLASSICS_LEVEL, LATE_CLASSICS, LATE_CLASSICS_AFTER = "04", 7, "05"
 
 def serve_bug(space: Workspace, scenarios: tuple[Scenario, ...], seed: int,
               bug: str | None = None, *, bugs: int = 1,
-              difficulty: str = "normal") -> tuple[VariantFolder, generator.Variant]:
+              difficulty: str = difficulty.DEFAULT) -> tuple[VariantFolder, generator.Variant]:
     """A fresh killed variant of one of `scenarios`: bugs the learner has not met come first;
     once all are met, they come back in a disguise not served before. When every one of
     the scenarios is a classic of the series and nothing else is asked for, the first classic

@@ -134,7 +134,7 @@ def _analyze(pool: grader.Pool, scenarios, timeout: float, progress, started: fl
         if telling is not None:
             killers[(every[index].scenario.id, every[index].site.mutator)] = telling.name
             rows[index].check = telling.name
-            rows[index].symptom = difficulty.symptom(telling, "hard")
+            rows[index].symptom = difficulty.symptom(telling, difficulty.HARD)
     jobs = [every[i].kill_job(SEEDS[0], _killer_first(every[i], killers)) for i in rest]
     for k, verdict in enumerate(_run(pool, jobs, timeout, tick)):
         rows[rest[k]] = _row(every[rest[k]], verdict)

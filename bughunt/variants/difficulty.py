@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from bughunt.judge.checking import Outcome
 
-LEVELS = ("easy", "normal", "hard")
-DEFAULT = "normal"
+EASY, NORMAL, HARD = "easy", "normal", "hard"
+LEVELS = (EASY, NORMAL, HARD)
+DEFAULT = NORMAL
 
 
 def symptom(outcome: Outcome, difficulty: str = DEFAULT, places: Iterable[str] = ()) -> str:
@@ -27,15 +28,15 @@ def symptom(outcome: Outcome, difficulty: str = DEFAULT, places: Iterable[str] =
     message = "\n".join(outcome.message.splitlines()[:4])
     if outcome.raised:
         first = message.splitlines()[0] if message else ""
-        text = f"it crashes: {first if difficulty == 'hard' else message}"
-    elif difficulty == "hard":
+        text = f"it crashes: {first if difficulty == HARD else message}"
+    elif difficulty == HARD:
         text = outcome.symptom or message.splitlines()[0]
     else:
         text = f"{outcome.symptom}\n{message}" if outcome.symptom else message
-    if outcome.example and difficulty != "hard":
+    if outcome.example and difficulty != HARD:
         text += f"\n(for example: {outcome.example})"
     places = sorted(set(places))
-    if difficulty == "easy" and places:
+    if difficulty == EASY and places:
         named = " and ".join(f"`{p}`" for p in places)
         text += f"\nLook in {named}."
     return text

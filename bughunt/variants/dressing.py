@@ -27,7 +27,7 @@ def places(sites: Iterable[Site]) -> list[str]:
 def dress(source: str, scenario: Scenario, sites: Iterable[Site], seed: int | None,
           difficulty: str = difficulties.DEFAULT) -> str:
     """`source` (the reference, or a mutant of it) as a round with these bugs serves it."""
-    if difficulty == "hard":
+    if difficulty == difficulties.HARD:
         source = difficulties.strip_explanations(source, places(sites))
     if seed is None:
         return source

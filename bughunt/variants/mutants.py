@@ -38,10 +38,6 @@ class Mutant:
                            stop_at_first_failure=True, seed=seed,
                            checks=first or grader.telling_order(self.scenario.id))
 
-    def full_job(self, seed: int = 0) -> grader.Job:
-        """Every check: to choose the most telling symptom."""
-        return grader.Job(self.scenario.id, self.source, self.scenario.file_name, seed=seed)
-
     @property
     def equivalent_reason(self) -> str | None:
         return self.scenario.equivalent_reason(self.site.id)
