@@ -30,8 +30,7 @@ def reveal(workspace: Path, as_json: bool) -> None:
     fixed = dressing.fixed_text(folder.scenario, folder.manifest)
     bug = folder.kind == "bug"
     answer = unified(folder.served, fixed, "served", "fixed") if bug else fixed
-    lesson = "\n\n".join(mutators.by_id(site.mutator).LESSON
-                         for site in dressing.sites_of(folder.manifest)) if bug else ""
+    lesson = "\n\n".join(mutators.by_id(b.bug_class).LESSON for b in folder.manifest.bugs) if bug else ""
     if as_json:
         emit_json({"variant": folder.name, "kind": folder.kind, "answer": answer, "lesson": lesson,
                    "bug_class": folder.manifest.bug_class, "site": folder.manifest.site})

@@ -15,7 +15,7 @@ def hint_ladder(scenario: Scenario, manifest: Manifest, served: str) -> list[str
     ladder = list(scenario.hints)
     if manifest.kind != BUG:
         return ladder
-    classes = list(dict.fromkeys(site.mutator for site in dressing.sites_of(manifest)))
+    classes = list(dict.fromkeys(bug.bug_class for bug in manifest.bugs))
     ladder += [text for text, hosted in scenario.class_hints if set(classes) & set(hosted)]
     ladder += [mutators.by_id(mutator).HINT for mutator in classes]
     # Lines count in the served file, compared with the same file without its bugs: a

@@ -36,8 +36,28 @@ def dress(source: str, scenario: Scenario, sites: Iterable[Site], seed: int | No
     return disguise(source, seed, dict(scenario.local_names))
 
 
-def sites_of(manifest: Manifest) -> list[Site]:
-    return [parse_site(bug.site) for bug in manifest.bugs]
+def sites_of(scenario: Scenario, manifest: Manifest) -> list[Site]:
+    """The round's sites. A folder served before sites were named by their function holds
+    `mutator:line:column`, where the site was in the reference then: it is found there again."""
+    found = []
+    for bug in manifest.bugs:
+        try:
+            found.append(parse_site(bug.site))
+        except ValueError:
+            found.append(_by_position(scenario, bug.site))
+    return found
+
+
+def _by_position(scenario: Scenario, text: str) -> Site:
+    from bughunt.variants import mutants
+
+    mutator, line, column = text.rsplit(":", 2)
+    if not (line.isdigit() and column.isdigit()):
+        raise ValueError(f"site {text!r} in a variant folder's manifest is not a site name")
+    for site in mutants.sites_of(scenario, mutator):
+        if (site.line, site.column) == (int(line), int(column)):
+            return site
+    raise ValueError(f"site {text!r} (an older folder's) is no longer in {scenario.reference_path.name}")
 
 
 def fixed_text(scenario: Scenario, manifest: Manifest) -> str:
@@ -45,7 +65,7 @@ def fixed_text(scenario: Scenario, manifest: Manifest) -> str:
     reference = scenario.reference_path.read_text(encoding="utf-8")
     if manifest.kind != BUG:
         return reference
-    return dress(reference, scenario, sites_of(manifest), manifest.disguise, manifest.difficulty)
+    return dress(reference, scenario, sites_of(scenario, manifest), manifest.disguise, manifest.difficulty)
 
 
 def changes(fixed: str, served: str) -> list[tuple[int, bool]]:
@@ -61,7 +81,7 @@ def bugs_left(scenario: Scenario, manifest: Manifest, source: str) -> int | None
     when that cannot be told (a round with one bug)."""
     from bughunt.variants import mutants
 
-    sites = sites_of(manifest)
+    sites = sites_of(scenario, manifest)
     if len(sites) < 2:
         return None
     seed, difficulty = manifest.disguise, manifest.difficulty

@@ -85,3 +85,16 @@ def test_bugs_already_played_come_last():
     again = generator.candidate_order((ONE_EPOCH,), 4, None, played=played)
     assert [g for _, g in again[-3:]] == [g for _, g in order[:3]]
     assert [g for _, g in again[:-3]] == [g for _, g in order[3:]]
+
+
+def test_a_folder_served_before_sites_had_names_is_read_by_position():
+    """An older manifest holds `mutator:line:column`: where the site was in the reference."""
+    site = next(s for s in mutants.sites_of(ONE_EPOCH) if s.mutator == "eval-mode")
+    old = Manifest.from_json({"scenario": ONE_EPOCH.id, "bug_class": site.mutator,
+                              "site": f"{site.mutator}:{site.line}:{site.column}", "disguise": 5})
+    assert dressing.sites_of(ONE_EPOCH, old) == [site]
+    new = Manifest(ONE_EPOCH.id, bugs=(Bug(site.mutator, site.id),), disguise=5)
+    assert dressing.fixed_text(ONE_EPOCH, old) == dressing.fixed_text(ONE_EPOCH, new)
+    gone = Manifest.from_json({"scenario": ONE_EPOCH.id, "bug_class": "eval-mode", "site": "eval-mode:999:0"})
+    with pytest.raises(ValueError, match="eval-mode:999:0"):
+        dressing.sites_of(ONE_EPOCH, gone)
