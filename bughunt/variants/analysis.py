@@ -35,7 +35,7 @@ SEEDS = (0, 1)
 
 @dataclass
 class Row:
-    mutant: str  # "l06_advanced.accumulation@zero-grad:24:8"
+    mutant: str  # "l06_advanced.accumulation@zero-grad:train:0"
     scenario: str
     bug_class: str
     site: str
