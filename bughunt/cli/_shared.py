@@ -17,11 +17,17 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print one JS
 
 
 def _workspace(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
+    default = ctx.get_parameter_source(param.name) == click.core.ParameterSource.DEFAULT
+    from_env = default and "BUGHUNT_WORKSPACE" in os.environ
     if value.exists() and not value.is_dir():
-        from_env = ctx.get_parameter_source(param.name) == click.core.ParameterSource.DEFAULT \
-            and "BUGHUNT_WORKSPACE" in os.environ
         named = f"BUGHUNT_WORKSPACE={str(value)!r}" if from_env else f"--workspace {str(value)!r}"
         raise click.UsageError(f"{named} is a file, not a folder")
+    if default and not from_env and not value.exists():
+        # Standing inside the workspace (`cd bughunt-work/variants/...`): that workspace,
+        # not a new one below the current folder.
+        from bughunt.learner.workspace import enclosing
+
+        return enclosing(Path.cwd()) or value
     return value
 
 

@@ -19,6 +19,7 @@ def bugs(as_json: bool) -> None:
         emit_json({"bug_classes": document})
         return
     from rich import box
+    from rich.markup import escape
     from rich.table import Table
 
     # Laid out for 80 columns: the id (typed back as `--bug ID`) never wraps and stays
@@ -29,5 +30,5 @@ def bugs(as_json: bool) -> None:
     table.add_column("lesson", ratio=1, min_width=30)
     for entry in document:
         table.add_row(f"[bold]{entry['id']}[/bold]\n[dim]{entry['symptom']}[/dim]",
-                      f"[bold]{entry['title']}[/bold]\n{entry['lesson']}")
+                      f"[bold]{escape(entry['title'])}[/bold]\n{escape(entry['lesson'])}")  # `x[t]` is code
     console().print(table)

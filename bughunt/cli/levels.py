@@ -28,6 +28,7 @@ def levels(as_json: bool) -> None:
         emit_json({"levels": document, "track_order": list(track.order)})
         return
     from rich import box
+    from rich.markup import escape
     from rich.table import Table
 
     # Laid out for 80 columns: ids never wrap (they are typed back), the prose does.
@@ -39,6 +40,6 @@ def levels(as_json: bool) -> None:
     for entry in document:
         stages = "".join(f"\n[dim]{name}[/dim]" for name in entry["stages"])
         names = "\n".join(s["id"] for s in entry["scenarios"]) or "[dim]not built yet[/dim]"
-        table.add_row(entry["number"] + stages, f"[bold]{entry['title']}[/bold]\n{entry['teaches']}", names)
+        table.add_row(entry["number"] + stages, f"[bold]{escape(entry['title'])}[/bold]\n{escape(entry['teaches'])}", names)
         table.add_section()
     console().print(table)

@@ -46,8 +46,7 @@ def progress(by_class: bool, workspace: Path, as_json: bool) -> None:
     from rich.table import Table
 
     # Laid out for 80 columns: names typed back (folders, ids) never wrap.
-    order = " ".join(row["level"] for row in track)
-    overview = Table(title=f"The track (in order: {order})", box=box.SIMPLE_HEAD, pad_edge=False)
+    overview = Table(title="The track, in the order to play it", box=box.SIMPLE_HEAD, pad_edge=False)
     overview.add_column("level", no_wrap=True)
     overview.add_column("title", ratio=1)
     for column in ("challenges\nsolved", "bugs\nfixed"):
@@ -59,8 +58,7 @@ def progress(by_class: bool, workspace: Path, as_json: bool) -> None:
                          str(row["bugs_fixed"]) if built else "")
     console().print(overview)
 
-    table = Table(title=f"Progress in {space.root}", box=box.SIMPLE_HEAD, pad_edge=False,
-                  caption="the folder names the scenario: NNN-<scenario>-<variant>")
+    table = Table(title=f"Progress in {space.root}", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("folder", no_wrap=True)
     table.add_column("status", no_wrap=True)
     for column in ("tries", "hints", "time to\nfix", "score"):
@@ -102,8 +100,9 @@ def _class_table(classes, root):
     from rich import box
     from rich.table import Table
 
+    # The box's column divider is the one space between columns: no padding beside it.
     table = Table(title=f"Progress by bug class in {root}", box=box.SIMPLE_HEAD, show_edge=False,
-                  pad_edge=False, padding=(0, 0, 0, 1),
+                  pad_edge=False, padding=0,
                   caption="[green]█[/green] first try  [yellow]▓[/yellow] solved later  [red]░[/red] not solved")
     # Laid out for 80 columns: two-line headers no wider than their numbers need, none cut.
     table.add_column("bug class", no_wrap=True)

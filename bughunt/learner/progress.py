@@ -154,9 +154,11 @@ class Progress:
         return self._get(db, folder).hints + after
 
     def reveal(self, folder: str) -> None:
-        """The answer was shown: the round scores 0, now and if it is fixed afterwards."""
+        """The answer was shown: an open round scores 0, now and if it is fixed afterwards. A
+        reveal after the fix, like a hint after it, changes nothing."""
         with closing(self._connect()) as db, db:
-            db.execute("UPDATE variants SET revealed = 1, score = 0 WHERE folder = ?", (folder,))
+            db.execute("UPDATE variants SET revealed = 1, score = 0 WHERE folder = ? AND solved_at IS NULL",
+                       (folder,))
 
     def ensure(self, folder: str, manifest: dict) -> Record:
         """The folder's record, started now if the database never saw it (it was removed)."""
