@@ -91,6 +91,11 @@ def test_bugs_in_80_columns_keep_ids_whole_and_lessons_readable():
         assert " ".join(bug_class.lesson.split()[:4]) in shown, bug_class.id
 
 
+def test_guide_in_80_columns_shows_how_to_open_a_section():
+    shown = run("guide", columns=80).stdout
+    assert no_line_wider(shown) and "bughunt guide NAME[#SECTION]" in shown
+
+
 def _round(progress: Progress, folder: str, bug_class: str, *, passed: bool = True) -> None:
     progress.served(folder, {"scenario": ONE_EPOCH.id, "bug_class": bug_class, "site": f"{bug_class}:1:0"}, "")
     progress.attempt(folder, passed, [] if passed else ["same_updates"])
