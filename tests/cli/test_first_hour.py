@@ -122,6 +122,14 @@ def test_progress_shows_a_revealed_round_at_score_0(tmp_path):
     assert as_json(run("progress", "--workspace", tmp_path, "--json"))["records"][0]["score"] == 0
 
 
+def test_a_reveal_after_the_fix_keeps_the_score_and_counts_no_miss(tmp_path):
+    progress = Progress(Workspace(tmp_path).database)
+    _round(progress, "001-one_epoch-abc123", "zero-grad")
+    progress.reveal("001-one_epoch-abc123")
+    record = as_json(run("progress", "--by-class", "--workspace", tmp_path, "--json"))
+    assert record["records"][0]["score"] == 100 and record["by_class"][0]["misses"] == 0
+
+
 # `cd bughunt-work` then `bughunt progress`
 
 @pytest.mark.parametrize("inside", [".", "variants", "variants/001-one_epoch-abc123"])
