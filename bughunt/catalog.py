@@ -2,24 +2,36 @@
 
 A scenario is one reference module (`clean_reference/<package>/<module>.py`) with its
 metadata (`scenarios/<package>/<module>.toml`) and its checks (`scenarios/<package>/<module>.py`).
-Everything here is plain data, so `bughunt levels`, `bugs` and `--help` stay fast.
+Which levels exist, how the roadmap groups them into stages and the order of every scenario
+come from one file, `scenarios/track.toml`, read into `Track`. Everything is found through
+the installed packages (importlib.resources), never through a checkout, so a wheel plays
+the same game. Everything here is plain data, so `bughunt levels`, `bugs` and `--help` stay
+fast.
+
+Words: a *level* is a numbered folder (01 … 12); a *stage* is one of the roadmap's four
+"Level 1 … 4" (`level1` … `level4` on the command line), a group of levels.
 """
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
+from importlib import resources
 from pathlib import Path
 
-import clean_reference
-import scenarios as scenarios_package
-
 from bughunt.errors import UsageError
+
+# The content packages, found by name: the catalog reads their files, never their code.
+SCENARIOS_PACKAGE, REFERENCE_PACKAGE = "scenarios", "clean_reference"
+TRACK_FILE = "track.toml"
 
 
 @dataclass(frozen=True)
 class Level:
+    """One numbered folder of the track."""
+
     number: str  # "01" … "12"
     package: str  # "l01_data_processing"
     title: str
@@ -30,44 +42,63 @@ class Level:
         """The package name without its `lNN_` prefix, e.g. `data_processing`."""
         return self.package.split("_", 1)[1]
 
+    @property
+    def names(self) -> frozenset[str]:
+        """What a learner may type for it: `03`, `3`, `l03`, `l3`, the package, the topic."""
+        return frozenset({self.number, str(int(self.number)), f"l{self.number}", f"l{int(self.number)}",
+                          self.package, self.topic})
 
-LEVELS: tuple[Level, ...] = (
-    Level("01", "l01_data_processing", "Tensors and Datasets",
-          "device, shapes, cat vs stack, conditioning a feature map, Dataset and DataLoader"),
-    Level("02", "l02_models", "Models",
-          "concatenating features, conditioning an MLP, encoder and decoder"),
-    Level("03", "l03_training", "One training epoch",
-          "zero_grad, forward, loss, backward, step, batches on the right device"),
-    Level("04", "l04_bug_finding", "The classic bugs",
-          "labels dtype, cat dim, device, eval(), shapes, in-place ops, scheduler step"),
-    Level("05", "l05_intermediate", "Loops and checkpoints",
-          "train and validate for epochs, backbone and head, saving and loading state"),
-    Level("06", "l06_advanced", "Advanced patterns",
-          "multiple inputs, clipping, accumulation, mixed precision, checkpointing, path datasets"),
-    Level("07", "l07_industry", "Full pipeline",
-          "seeding, splits, best-model saving, early stopping, LR schedules"),
-    Level("08", "l08_cumulative", "Cumulative",
-          "one end-to-end script, two-stage training with a frozen backbone"),
-    Level("09", "l09_expert", "Expert",
-          "custom autograd.Function, distributed data parallel"),
-    Level("10", "l10_diffusion", "Diffusion",
-          "DDPM noise schedule, q_sample, noise prediction, the training step"),
-    Level("11", "l11_transformers", "Transformers",
-          "scaled dot-product attention, multi-head attention, a Pre-LN encoder block"),
-    Level("12", "l12_architectures", "CNN architectures",
-          "residual blocks, VGG, bottlenecks, a small ResNet, Inception"),
-)
 
-# The roadmap's four levels group the first folders.
-GROUPS: dict[str, tuple[str, ...]] = {
-    "level1": ("01", "02", "03", "04"),
-    "level2": ("05",),
-    "level3": ("06",),
-    "level4": ("07",),
-}
+@dataclass(frozen=True)
+class Stage:
+    """One of the roadmap's stages: a group of levels, named `level1` … `level4`."""
 
-# The roadmap's core track; 06 and the electives follow it.
-TRACK_ORDER: tuple[str, ...] = ("01", "02", "03", "04", "05", "07", "08", "06", "10", "11", "12", "09")
+    name: str
+    title: str
+    levels: tuple[str, ...]  # level numbers
+
+
+@dataclass(frozen=True)
+class Track:
+    """`scenarios/track.toml`: the levels in number order, the stages, and every scenario id
+    in the order the roadmap plays them."""
+
+    levels: tuple[Level, ...]
+    stages: tuple[Stage, ...]
+    order: tuple[str, ...]  # scenario ids ("l06_advanced.accumulation")
+
+    def level_order(self) -> tuple[str, ...]:
+        """Level numbers in the order the track reaches them (its first scenario's place)."""
+        by_package = {lv.package: lv.number for lv in self.levels}
+        return tuple(dict.fromkeys(by_package[i.split(".", 1)[0]] for i in self.order))
+
+    def stages_of(self, number: str) -> tuple[str, ...]:
+        return tuple(s.name for s in self.stages if number in s.levels)
+
+
+def _read_track(text: str) -> Track:
+    """Parse and check the track: a mistake here is the content's, said in one line."""
+    data = tomllib.loads(text)
+    levels = tuple(Level(e["number"], e["package"], e["title"], e["teaches"]) for e in data["level"])
+    stages = tuple(Stage(e["name"], e["title"], tuple(e["levels"])) for e in data.get("stage", ()))
+    order = tuple(data["track"]["order"])
+    numbers, packages = [lv.number for lv in levels], {lv.package for lv in levels}
+    problems = [f"level {n} is declared twice" for n in sorted({n for n in numbers if numbers.count(n) > 1})]
+    problems += [f"{i} is named twice" for i in sorted({i for i in order if order.count(i) > 1})]
+    problems += [f"{i} is not in a declared level" for i in order if i.split(".", 1)[0] not in packages]
+    problems += [f"stage {s.name} names unknown level {n}" for s in stages for n in s.levels if n not in numbers]
+    if problems:
+        raise ValueError(f"{TRACK_FILE}: " + "; ".join(problems))
+    return Track(levels, stages, order)
+
+
+@cache
+def track() -> Track:
+    return _read_track(resources.files(SCENARIOS_PACKAGE).joinpath(TRACK_FILE).read_text(encoding="utf-8"))
+
+
+def levels() -> tuple[Level, ...]:
+    return track().levels
 
 
 @dataclass(frozen=True)
@@ -112,7 +143,9 @@ class Scenario:
 
     @property
     def reference_path(self) -> Path:
-        return Path(clean_reference.__file__).parent / self.level.package / f"{self.module_name}.py"
+        # The content packages are installed as folders (runners import them from files), so
+        # importlib.resources gives a real path.
+        return Path(str(resources.files(REFERENCE_PACKAGE).joinpath(self.level.package, self.file_name)))
 
     @property
     def file_name(self) -> str:
@@ -142,24 +175,37 @@ def _load_scenario(path: Path, level: Level) -> Scenario:
     )
 
 
+def metadata_files() -> dict[str, Path]:
+    """Every scenario's TOML in the installed `scenarios` package, by scenario id, whether or
+    not the track names it (the content test compares the two)."""
+    root = resources.files(SCENARIOS_PACKAGE)
+    found = {}
+    for level_ in levels():
+        folder = root.joinpath(level_.package)
+        if folder.is_dir():
+            found.update({f"{level_.package}.{entry.name[:-5]}": Path(str(entry))
+                          for entry in folder.iterdir() if entry.name.endswith(".toml")})
+    return found
+
+
 @cache
 def all_scenarios() -> tuple[Scenario, ...]:
-    """Every scenario, in level order, then in the order its level's `order` file gives."""
-    root = Path(scenarios_package.__file__).parent
-    found: list[Scenario] = []
-    for level in LEVELS:
-        folder = root / level.package
-        if not folder.is_dir():
-            continue
-        order_file = folder / "order.txt"
-        names = order_file.read_text().split() if order_file.exists() else []
-        paths = sorted(folder.glob("*.toml"), key=lambda p: (names.index(p.stem) if p.stem in names else len(names), p.stem))
-        found.extend(_load_scenario(path, level) for path in paths)
-    return tuple(found)
+    """Every scenario the track names, in level number order, each level in track order."""
+    files, by_package = metadata_files(), {lv.package: lv for lv in levels()}
+    missing = [i for i in track().order if i not in files]
+    if missing:
+        raise ValueError(f"{TRACK_FILE} names scenarios with no metadata file: {', '.join(missing)}")
+    ordered = sorted(track().order, key=lambda i: by_package[i.split(".", 1)[0]].number)
+    return tuple(_load_scenario(files[i], by_package[i.split(".", 1)[0]]) for i in ordered)
+
+
+def in_track_order(chosen) -> tuple[Scenario, ...]:
+    """`chosen` scenarios in the order the roadmap plays them."""
+    return tuple(sorted(chosen, key=lambda s: track().order.index(s.id)))
 
 
 def level(number_or_package: str) -> Level:
-    for candidate in LEVELS:
+    for candidate in levels():
         if number_or_package in (candidate.number, candidate.package):
             return candidate
     raise KeyError(number_or_package)
@@ -173,31 +219,40 @@ def scenario(scenario_id: str) -> Scenario:
     for candidate in all_scenarios():
         if candidate.id == scenario_id:
             return candidate
-    raise UsageError(f"unknown scenario {scenario_id!r}; choose from: {', '.join(s.id for s in all_scenarios())}")
-
-
-def _level_names(level_: Level) -> set[str]:
-    return {level_.number, f"l{level_.number}", level_.package, level_.topic, str(int(level_.number))}
+    raise UsageError(f"unknown scenario {scenario_id!r}{_suggestion(scenario_id, [s.id for s in all_scenarios()])}; "
+                     "choose from the ids `bughunt levels` lists")
 
 
 def resolve(name: str) -> tuple[Scenario, ...]:
-    """The scenarios a level, group, topic or scenario name stands for.
+    """The scenarios a stage, level, topic or scenario name stands for.
 
-    Accepts `level1`…`level4`, `01`…`12`, `l01`…`l12`, package and topic names,
+    Accepts `level1`…`level4`, `01`…`12` (also `1`, `l01`, `l1`), package and topic names,
     scenario ids (`l06_advanced.accumulation`) and bare module names (`accumulation`).
     """
     key = name.strip().lower()
-    if key in GROUPS:
-        chosen = tuple(s for s in all_scenarios() if s.level.number in GROUPS[key])
-        return _built(name, chosen)
-    for level_ in LEVELS:
-        if key in _level_names(level_):
+    for stage in track().stages:
+        if key == stage.name:
+            return _built(name, tuple(s for s in all_scenarios() if s.level.number in stage.levels))
+    for level_ in levels():
+        if key in level_.names:
             return _built(name, scenarios_of(level_))
     matches = tuple(s for s in all_scenarios() if key in (s.id, s.module_name))
     if matches:
         return matches
-    allowed = [*GROUPS, *(lv.number for lv in LEVELS), *(s.id for s in all_scenarios())]
-    raise UsageError(f"unknown level or scenario {name!r}; choose from: {', '.join(allowed)}")
+    known = [*(s.name for s in track().stages), *(n for lv in levels() for n in sorted(lv.names)),
+             *(s.id for s in all_scenarios()), *(s.module_name for s in all_scenarios())]
+    first, last = track().stages[0].name, track().stages[-1].name
+    raise UsageError(f"unknown level or scenario {name!r}{_suggestion(key, known)}; choose from: "
+                     f"{first}-{last}, {levels()[0].number}-{levels()[-1].number} or a scenario "
+                     "(`bughunt levels` lists them)")
+
+
+def _suggestion(typed: str, known: list[str]) -> str:
+    """` (did you mean 'level1'?)` for the closest few names, or nothing when none is close."""
+    close = [repr(c) for c in difflib.get_close_matches(typed, list(dict.fromkeys(known)), n=3, cutoff=0.6)]
+    if not close:
+        return ""
+    return f" (did you mean {' or '.join(close) if len(close) < 3 else ', '.join(close[:-1]) + ' or ' + close[-1]}?)"
 
 
 def _built(name: str, chosen: tuple[Scenario, ...]) -> tuple[Scenario, ...]:

@@ -1,14 +1,17 @@
-"""The study guides in docs/guides/, split into sections addressable as `guide#section`."""
+"""The study guides (`bughunt/guides/*.md`), split into sections addressable as `guide#section`.
+
+They ship inside the package and are found through it (importlib.resources), so a wheel
+install lists and shows the same guides as a checkout.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
+from importlib import resources
+from importlib.resources.abc import Traversable
 
 from bughunt.errors import UsageError
-
-GUIDES_DIR = Path(__file__).resolve().parent.parent / "docs" / "guides"
 
 
 def slug(heading: str) -> str:
@@ -20,7 +23,7 @@ def slug(heading: str) -> str:
 @dataclass(frozen=True)
 class Guide:
     name: str  # the file's stem: "pytorch-mastery"
-    path: Path
+    path: Traversable
 
     @property
     def text(self) -> str:
@@ -47,7 +50,8 @@ class Guide:
 
 
 def all_guides() -> list[Guide]:
-    return [Guide(p.stem, p) for p in sorted(GUIDES_DIR.glob("*.md"))]
+    files = resources.files("bughunt").joinpath("guides").iterdir()
+    return [Guide(f.name.removesuffix(".md"), f) for f in sorted(files, key=lambda f: f.name) if f.name.endswith(".md")]
 
 
 def lookup(topic: str) -> tuple[Guide, str | None]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -14,11 +17,17 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print one JS
 
 
 def _workspace(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
+    default = ctx.get_parameter_source(param.name) == click.core.ParameterSource.DEFAULT
+    from_env = default and "BUGHUNT_WORKSPACE" in os.environ
     if value.exists() and not value.is_dir():
-        from_env = ctx.get_parameter_source(param.name) == click.core.ParameterSource.DEFAULT \
-            and "BUGHUNT_WORKSPACE" in os.environ
         named = f"BUGHUNT_WORKSPACE={str(value)!r}" if from_env else f"--workspace {str(value)!r}"
         raise click.UsageError(f"{named} is a file, not a folder")
+    if default and not from_env and not value.exists():
+        # Standing inside the workspace (`cd bughunt-work/variants/...`): that workspace,
+        # not a new one below the current folder.
+        from bughunt.learner.workspace import enclosing
+
+        return enclosing(Path.cwd()) or value
     return value
 
 
@@ -49,3 +58,30 @@ def unified(before: str, after: str, before_name: str, after_name: str) -> str:
     """A unified diff of two sources, for `submit` and `reveal`."""
     return "".join(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
                                         before_name, after_name))
+
+
+@contextlib.contextmanager
+def stop_on_interrupt():
+    """The first Ctrl-C says "stopping" at once and kills every runner this process started
+    (a runner ignores Ctrl-C, and closing one politely waits for it), so the command unwinds
+    and exits 130 within a second; a second Ctrl-C exits on the spot."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers belong to the main thread (a test may drive us elsewhere)
+        return
+    pressed = []
+
+    def stop(signum, frame) -> None:
+        if pressed:
+            os._exit(130)
+        pressed.append(signum)
+        click.echo("bughunt: stopping", err=True)
+        from bughunt.runner.isolation import sweep_orphans
+
+        sweep_orphans(set())  # the runners are this process's only children
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -18,11 +18,17 @@ def bugs(as_json: bool) -> None:
     if as_json:
         emit_json({"bug_classes": document})
         return
+    from rich import box
+    from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title="Bug classes", expand=True, show_lines=True)
-    for column, ratio in (("id", None), ("symptom", None), ("lesson", 1)):
-        table.add_column(column, ratio=ratio, overflow="fold")
+    # Laid out for 80 columns: the id (typed back as `--bug ID`) never wraps and stays
+    # narrow; the title and lesson share the rest of the width.
+    table = Table(title="Bug classes", box=box.SIMPLE_HEAD, pad_edge=False, show_lines=True,
+                  caption="bughunt play LEVEL --bug ID  ·  loud: an error  ·  silent: wrong numbers")
+    table.add_column("id", no_wrap=True)
+    table.add_column("lesson", ratio=1, min_width=30)
     for entry in document:
-        table.add_row(f"[bold]{entry['id']}[/bold]\n{entry['title']}", entry["symptom"], entry["lesson"])
+        table.add_row(f"[bold]{entry['id']}[/bold]\n[dim]{entry['symptom']}[/dim]",
+                      f"[bold]{escape(entry['title'])}[/bold]\n{escape(entry['lesson'])}")  # `x[t]` is code
     console().print(table)

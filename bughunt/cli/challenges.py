@@ -20,23 +20,26 @@ def challenges(workspace: Path, as_json: bool) -> None:
 
     records = Progress(Workspace(workspace).database).records()
     rows = []
-    for number in catalog.TRACK_ORDER:
-        for scenario in catalog.scenarios_of(catalog.level(number)):
-            mine = [r for r in records if r.kind == "challenge" and r.scenario == scenario.id]
-            status = ("solved" if any(r.solved for r in mine)
-                      else "in progress" if mine else "not started")
-            rows.append({"scenario": scenario.id, "title": scenario.title, "status": status,
-                         "attempts": sum(r.attempts for r in mine)})
+    for scenario in catalog.in_track_order(catalog.all_scenarios()):
+        mine = [r for r in records if r.kind == "challenge" and r.scenario == scenario.id]
+        status = ("solved" if any(r.solved for r in mine)
+                  else "in progress" if mine else "not started")
+        rows.append({"scenario": scenario.id, "title": scenario.title, "status": status,
+                     "attempts": sum(r.attempts for r in mine)})
     if as_json:
         emit_json({"challenges": rows})
         return
+    from rich import box
     from rich.table import Table
 
-    table = Table(title="Challenges (track order)", expand=True)
-    for column in ("scenario", "title", "status", "attempts"):
-        table.add_column(column, overflow="fold")
+    table = Table(title="Challenges (track order)", box=box.SIMPLE_HEAD, pad_edge=False,
+                  caption="bughunt challenge SCENARIO")
+    # Laid out for 80 columns: the id (typed back) never wraps; the title goes under it.
+    table.add_column("scenario", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("tries", justify="right", no_wrap=True)
     style = {"solved": "green", "in progress": "yellow", "not started": "dim"}
     for row in rows:
-        table.add_row(row["scenario"], row["title"], f"[{style[row['status']]}]{row['status']}[/]",
+        table.add_row(f"{row['scenario']}\n[dim]{row['title']}[/dim]", f"[{style[row['status']]}]{row['status']}[/]",
                       str(row["attempts"]))
     console().print(table)

@@ -53,7 +53,7 @@ def generate(level: str, count: int, seed: int | None, bug: str | None, bugs: in
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(variant.source, encoding="utf-8")
         (path.parent / "BRIEF.md").write_text(brief_markdown(variant.scenario, symptom=variant.symptom,
-                                                             handout=True))
+                                                             handout=True, bugs=len(variant.sites)))
         manifests.append(variant.manifest(str(path)).to_json())
     manifest_path = out / "manifest.json"
     out.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,7 @@ def guide(topic: str | None, as_json: bool) -> None:
             return
         from rich.table import Table
 
-        table = Table(title="Study guides: bughunt guide NAME[#SECTION]", expand=True)
+        table = Table(title="Study guides: bughunt guide NAME\\[#SECTION]", expand=True)
         table.add_column("name", no_wrap=True)
         table.add_column("title and sections", overflow="fold")
         for entry in listing:

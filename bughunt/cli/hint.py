@@ -19,12 +19,14 @@ def hint(workspace: Path, as_json: bool) -> None:
 
     number, total, text = next_hint(Workspace(workspace).current())
     if as_json:
-        emit_json({"hint": number, "of": total, "text": text})
+        emit_json({"hint": number or None, "of": total, "text": text, "more": 0 < number < total})
         return
     console().print(hint_panel(number, total, text))
 
 
 def hint_panel(number: int, total: int, text: str):
+    """One hint; number 0 means the ladder is used up (all `total` were shown)."""
     from rich.panel import Panel
 
-    return Panel(text, title=f"hint {number} of {total}", border_style="yellow")
+    title = f"hint {number} of {total}" if number else f"no more hints (all {total} shown)"
+    return Panel(text, title=title, border_style="yellow")

@@ -11,6 +11,7 @@ import os
 import click
 
 from bughunt import __version__
+from bughunt.cli._shared import stop_on_interrupt
 from bughunt.cli.analyze import analyze
 from bughunt.cli.bugs import bugs
 from bughunt.cli.challenge import challenge
@@ -42,7 +43,8 @@ class _Policy(click.Group):
 
     def _with_policy(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            with stop_on_interrupt():
+                return super().invoke(ctx)
         except UsageError as error:
             click.echo(f"bughunt: error: {error}", err=True)
             ctx.exit(2)

@@ -75,7 +75,12 @@ def show_served(folder, symptom: str | None, workspace: Path) -> None:
 
     scenario = folder.scenario
     out = console()
-    out.print(render.brief_panel(f"{scenario.title} · {folder.kind}", scenario.brief))
+    bugs = len(folder.manifest.get("bugs", ())) if folder.kind == "bug" else 0
+    what = f"{bugs} bugs" if bugs > 1 else folder.kind
+    out.print(render.brief_panel(f"{scenario.title} · {what}", scenario.brief))
+    if bugs > 1:
+        out.print(f"[bold]{bugs} bugs[/bold] in this round, of different classes on different lines: "
+                  "fix them all.")
     if symptom:
         out.print(render.symptom_panel(symptom))
     else:

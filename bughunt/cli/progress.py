@@ -42,11 +42,15 @@ def progress(by_class: bool, workspace: Path, as_json: bool) -> None:
     if by_class:
         console().print(_class_table(classes, space.root))
         return
+    from rich import box
     from rich.table import Table
 
-    overview = Table(title="The track (core order: 01 02 03 04 05 07 08, then 06 and electives)", expand=True)
-    for column in ("level", "title", "challenges solved", "bugs fixed"):
-        overview.add_column(column)
+    # Laid out for 80 columns: names typed back (folders, ids) never wrap.
+    overview = Table(title="The track, in the order to play it", box=box.SIMPLE_HEAD, pad_edge=False)
+    overview.add_column("level", no_wrap=True)
+    overview.add_column("title", ratio=1)
+    for column in ("challenges\nsolved", "bugs\nfixed"):
+        overview.add_column(column, justify="right", no_wrap=True)
     for row in track:
         built = row["scenarios"] > 0
         overview.add_row(row["level"], row["title"],
@@ -54,23 +58,31 @@ def progress(by_class: bool, workspace: Path, as_json: bool) -> None:
                          str(row["bugs_fixed"]) if built else "")
     console().print(overview)
 
-    table = Table(title=f"Progress in {space.root}", expand=True)
-    for column in ("folder", "scenario", "status", "attempts", "hints", "time to fix", "score"):
-        table.add_column(column, overflow="fold")
+    table = Table(title=f"Progress in {space.root}", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("folder", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    for column in ("tries", "hints", "time to\nfix", "score"):
+        table.add_column(column, justify="right", no_wrap=True)
     for r in records:
         status = "revealed" if r.revealed else ("[green]solved[/green]" if r.solved else "open")
-        time_to_fix = f"{r.seconds_to_fix / 60:.1f} min" if r.solved else ""
-        table.add_row(r.folder, r.scenario, status, str(r.attempts), str(r.hints), time_to_fix,
-                      "" if r.score is None else str(r.score))
+        time_to_fix = _duration(r.seconds_to_fix) if r.solved else ""
+        table.add_row(r.folder, status, str(r.attempts), str(r.hints), time_to_fix, _score(r))
     console().print(table)
     console().print(f"Total score: {sum(r.score or 0 for r in records)}")
+
+
+def _score(record) -> str:
+    """A revealed round scores 0 whether or not it was fixed afterwards; an open one has none yet."""
+    if record.revealed:
+        return "0"
+    return "" if record.score is None else str(record.score)
 
 
 def _track(records) -> list[dict]:
     from bughunt import catalog
 
     rows = []
-    for number in catalog.TRACK_ORDER:
+    for number in catalog.track().level_order():
         level = catalog.level(number)
         ids = {s.id for s in catalog.scenarios_of(level)}
         solved = [r for r in records if r.solved and r.scenario in ids]
@@ -88,12 +100,14 @@ def _class_table(classes, root):
     from rich import box
     from rich.table import Table
 
+    # The box's column divider is the one space between columns: no padding beside it.
     table = Table(title=f"Progress by bug class in {root}", box=box.SIMPLE_HEAD, show_edge=False,
-                  pad_edge=False, padding=(0, 0, 0, 1),
+                  pad_edge=False, padding=0,
                   caption="[green]█[/green] first try  [yellow]▓[/yellow] solved later  [red]░[/red] not solved")
+    # Laid out for 80 columns: two-line headers no wider than their numbers need, none cut.
     table.add_column("bug class", no_wrap=True)
-    for column in ("rounds", "solved", "first\ntry", "tries", "hints", "reveals", "median\nfix"):
-        table.add_column(column, justify="right")
+    for column in ("rounds", "solved", "first\ntry", "tries", "hints", "re-\nveals", "median\nfix"):
+        table.add_column(column, justify="right", no_wrap=True)
     table.add_column("", no_wrap=True, min_width=BAR_WIDTH)
     for c in classes:
         table.add_row(c.bug_class, str(c.rounds), str(c.solved), f"{c.first_try_rate:.0%}", str(c.attempts),

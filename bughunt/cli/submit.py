@@ -41,8 +41,6 @@ def submit(file: Path | None, workspace: Path, as_json: bool, timeout: float) ->
 
 
 def _show(folder, source: str, verdict, record) -> None:
-    from rich.panel import Panel
-
     from bughunt.cli import render
 
     out = console()
@@ -54,6 +52,16 @@ def _show(folder, source: str, verdict, record) -> None:
                       f"{'is' if left == 1 else 'are'} still there.")
         out.print("Not yet. `bughunt hint` for a nudge; `bughunt watch` re-checks on every save.")
         return
+    show_solved(out, folder, source, record)
+
+
+def show_solved(out, folder, source: str, record) -> None:
+    """What a fix earns, in `submit` and in `watch` alike: your change, the reference fix,
+    each bug's lesson, and the score."""
+    from rich.panel import Panel
+
+    from bughunt.cli import render
+
     out.print(render.diff(unified(folder.served, source, "served", "yours"), "your change"))
     if folder.kind == BUG:
         from bughunt import bug_classes

@@ -101,7 +101,6 @@ class _Session:
     def __init__(self, space, folder, timeout: float) -> None:
         self.space, self.folder, self.timeout = space, folder, timeout
         self.out = console()
-        self.note = ""
         self.pool = None  # warm runners for the scenario being watched
 
     def _header(self) -> None:
@@ -135,13 +134,13 @@ class _Session:
         if attempt:
             record = progress.attempt(self.folder.name, verdict.passed,
                                       [o.name for o in verdict.outcomes if not o.passed])
-        if verdict.passed and attempt:
-            self.note = f"[bold green]Solved![/bold green] score {record.score}. Press n for the next one."
         self._header()
         self.out.print(render.verdict(verdict, self.folder.scenario.id))
-        if self.note:
-            self.out.print(self.note)
-            self.note = ""
+        if verdict.passed and attempt:
+            from bughunt.cli.submit import show_solved
+
+            show_solved(self.out, self.folder, source, record)
+            self.out.print("[bold green]Solved![/bold green] Press n for the next one.")
         self.out.print("[dim]waiting for a save…[/dim]")
 
     def hint(self) -> None:

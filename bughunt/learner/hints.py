@@ -31,13 +31,16 @@ def hint_ladder(scenario: Scenario, manifest: Manifest, served: str) -> list[str
     return ladder
 
 
+NO_MORE = "No more hints: that was the last one. `bughunt reveal` shows the answer (and scores 0)."
+
+
 def next_hint(folder) -> tuple[int, int, str]:
-    """Count and return the folder's next hint as (number, of, text); past the last, a pointer
-    to `reveal` that costs nothing."""
+    """Count and return the folder's next hint as (number, of, text); past the last, number 0
+    and a pointer to `reveal` that costs nothing."""
     ladder = hint_ladder(folder.scenario, folder.manifest, folder.served)
     progress = Progress(folder.workspace.database)
-    used = progress.ensure(folder.name, folder.manifest).hints
-    if used >= len(ladder):
-        return used, len(ladder), "No more hints: `bughunt reveal` shows the answer (and scores 0)."
+    progress.ensure(folder.name, folder.manifest)
+    if progress.hints_shown(folder.name) >= len(ladder):
+        return 0, len(ladder), NO_MORE
     number = progress.hint(folder.name)
     return number, len(ladder), ladder[number - 1]

@@ -1,7 +1,8 @@
 """Mastery: the learner's record by bug class, and which class to practise next.
 
 A *round* is one bug variant served in the workspace (challenges have no bug class and are
-left out). A *miss* is a submit that failed, a hint, a reveal, or a round not solved.
+left out). A *miss* is a submit that failed, a hint or a reveal before the fix (after it
+they are free: see `progress.py`), or a round not solved.
 `by_class` sums the rounds of each class for `bughunt progress --by-class`; `weights` and
 `order` choose the class `bughunt play --weak` serves. A class's weight is its recent miss
 rate:

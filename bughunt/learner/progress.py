@@ -25,7 +25,13 @@ CREATE TABLE IF NOT EXISTS variants (
 CREATE TABLE IF NOT EXISTS attempts (
     folder TEXT, at REAL, passed INTEGER, failed_checks TEXT
 );
+CREATE TABLE IF NOT EXISTS hints_after_fix (
+    folder TEXT, at REAL
+);
 """
+# `variants.hints` counts the hints that cost: those asked before the round was solved. A
+# hint read after the fix is only curiosity; it is kept apart so that it neither lowers the
+# score nor counts as a miss, while the ladder still moves on.
 
 # A fix is worth 100, less 10 a hint and 5 a failed attempt, never under 10; 0 once revealed.
 FULL, HINT_COST, MISS_COST, FLOOR = 100, 10, 5, 10
@@ -133,14 +139,30 @@ class Progress:
             return self._get(db, folder)
 
     def hint(self, folder: str) -> int:
-        """Count one more hint; return how many this variant has had."""
+        """Count one more hint (free once the round is solved); return how many hints this
+        variant has shown, which is the rung of the ladder just reached."""
         with closing(self._connect()) as db, db:
-            db.execute("UPDATE variants SET hints = hints + 1 WHERE folder = ?", (folder,))
-            return self._get(db, folder).hints
+            if self._get(db, folder).solved:
+                db.execute("INSERT INTO hints_after_fix VALUES (?, ?)", (folder, self._now()))
+            else:
+                db.execute("UPDATE variants SET hints = hints + 1 WHERE folder = ?", (folder,))
+            return self._hints_shown(db, folder)
+
+    def hints_shown(self, folder: str) -> int:
+        """Every hint this variant has shown, before and after its fix."""
+        with closing(self._connect()) as db:
+            return self._hints_shown(db, folder)
+
+    def _hints_shown(self, db: sqlite3.Connection, folder: str) -> int:
+        after = db.execute("SELECT COUNT(*) FROM hints_after_fix WHERE folder = ?", (folder,)).fetchone()[0]
+        return self._get(db, folder).hints + after
 
     def reveal(self, folder: str) -> None:
+        """The answer was shown: an open round scores 0, now and if it is fixed afterwards. A
+        reveal after the fix, like a hint after it, changes nothing."""
         with closing(self._connect()) as db, db:
-            db.execute("UPDATE variants SET revealed = 1 WHERE folder = ?", (folder,))
+            db.execute("UPDATE variants SET revealed = 1, score = 0 WHERE folder = ? AND solved_at IS NULL",
+                       (folder,))
 
     def ensure(self, folder: str, manifest: Manifest) -> Record:
         """The folder's record, started now if the database never saw it (it was removed)."""

@@ -20,9 +20,6 @@ from bughunt.learner.progress import Progress
 from bughunt.learner.workspace import VariantFolder, Workspace
 from bughunt.variants.manifest import CHALLENGE, Manifest
 
-# The roadmap: "do 04 (bugs 1–6) after 03; do bugs 7–10 after 05 or 07".
-CLASSICS_LEVEL, LATE_CLASSICS, LATE_CLASSICS_AFTER = "04", 7, "05"
-
 
 def serve_bug(space: Workspace, scenarios: tuple[Scenario, ...], seed: int,
               bug: str | None = None, *, bugs: int = 1,
@@ -30,11 +27,20 @@ def serve_bug(space: Workspace, scenarios: tuple[Scenario, ...], seed: int,
     """A fresh killed variant of one of `scenarios`: bugs the learner has not met come first;
     once all are met, they come back in a disguise not served before. When every one of
     the scenarios is a classic of the series and nothing else is asked for, the first classic
-    not solved yet is served as the series documents it."""
+    not solved yet is served as the series documents it. Of several scenarios (a level, a
+    stage) with no bug class asked for, the first in the roadmap's order with no bug fixed
+    yet is served: `play level1` starts at level 01, with classic bugs 1–6 after 03."""
     if bug is None and bugs == 1 and scenarios and all(s.classic is not None for s in scenarios):
         unsolved = next_classic(space, scenarios)
         if unsolved is not None:
             return serve_classic(space, unsolved, seed)
+    if bug is None and len(scenarios) > 1:
+        fixed = solved_scenarios(space)["bug"]
+        for scenario in catalog.in_track_order(s for s in scenarios if s.id not in fixed):
+            try:
+                return serve_bug(space, (scenario,), seed, bugs=bugs, difficulty=difficulty)
+            except UsageError:  # nothing fresh left there (or too few classes for --bugs 2)
+                continue
     progress = Progress(space.database)
     played = frozenset((r.scenario, r.site) for r in progress.records())
     found = generator.generate(scenarios, 1, seed, bug=bug, bugs=bugs, difficulty=difficulty,
@@ -48,7 +54,7 @@ def serve_bug(space: Workspace, scenarios: tuple[Scenario, ...], seed: int,
 def _place(space: Workspace, variant: generator.Variant, classic: int | None = None) -> tuple[VariantFolder, generator.Variant]:
     manifest = replace(variant.manifest(variant.scenario.file_name), classic=classic)
     folder = space.create(variant.id, variant.scenario, variant.source, manifest,
-                          brief_markdown(variant.scenario, symptom=variant.symptom))
+                          brief_markdown(variant.scenario, symptom=variant.symptom, bugs=len(variant.sites)))
     Progress(space.database).served(folder.name, manifest, variant.digest)
     return folder, variant
 
@@ -64,10 +70,10 @@ def classic(level_name: str, number: int) -> Scenario:
     numbers = [s.classic for s in series]
     if number not in numbers:
         raise UsageError(f"--classic {number} is not in the classic series; choose from: {', '.join(map(str, numbers))}")
-    level = catalog.level(CLASSICS_LEVEL)
+    level = series[0].level  # the series is one level's
     if set(catalog.resolve(level_name)) != set(catalog.scenarios_of(level)):
         names = ", ".join(sorted({level.number, f"l{level.number}", level.topic, level.package}))
-        raise UsageError(f"--classic belongs to level {CLASSICS_LEVEL}, the classic series, not {level_name!r}; "
+        raise UsageError(f"--classic belongs to level {level.number}, the classic series, not {level_name!r}; "
                          f"choose from: {names}")
     return next(s for s in series if s.classic == number)
 
@@ -135,14 +141,9 @@ def solved_scenarios(space: Workspace) -> dict[str, set[str]]:
     return solved
 
 
-def track() -> list[Scenario]:
-    """Every scenario in the roadmap's order: levels as TRACK_ORDER lists them, except the
-    late classics (bugs 7–10), which wait until level 05 is done."""
-    def position(scenario: Scenario) -> tuple[int, int]:
-        late = scenario.classic is not None and scenario.classic >= LATE_CLASSICS
-        number = LATE_CLASSICS_AFTER if late else scenario.level.number
-        return catalog.TRACK_ORDER.index(number), int(late)
-    return sorted(catalog.all_scenarios(), key=position)
+def track() -> tuple[Scenario, ...]:
+    """Every scenario in the roadmap's order (`scenarios/track.toml`)."""
+    return catalog.in_track_order(catalog.all_scenarios())
 
 
 def next_step(space: Workspace) -> tuple[str, Scenario] | None:

@@ -117,6 +117,15 @@ class VariantFolder:
         return kept
 
 
+def enclosing(start: Path) -> Path | None:
+    """The workspace `start` is in (itself or a folder above it), if any: a learner who went
+    into `bughunt-work/` or one of its variant folders still means that workspace."""
+    for candidate in (start, *start.parents):
+        if (candidate / "progress.sqlite").is_file() or (candidate / "active").is_file():
+            return candidate
+    return None
+
+
 class Workspace:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)

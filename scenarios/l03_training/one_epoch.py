@@ -42,6 +42,18 @@ def same_loss(module, seed, sizes):
     return loss_value(_epoch(module, classifier(seed, 5, 3), seed, sizes, 0.5))
 
 
+def _same_type(got, expected, **example):
+    assert got == expected, f"the returned loss is a {got}, where a correct run returns a Python {expected}"
+
+
+@check("the reported loss is not a Python float (a tensor, say), even where its value is right",
+       given=dict(seed=seeds, sizes=batch_sizes), examples=[dict(seed=2, sizes=[4, 3])],
+       compare=_same_type, priority=50, max_examples=3)
+def loss_is_a_float(module, seed, sizes):
+    # Checked before the value, so a loss of the right value in the wrong type is named as such.
+    return type(_epoch(module, classifier(seed, 5, 3), seed, sizes, 0.0)).__name__
+
+
 @check("the reported loss is not the cross-entropy of the model's logits, averaged over the samples",
        given=dict(seed=seeds, sizes=batch_sizes), examples=[dict(seed=2, sizes=[4, 3])],
        compare=_same_loss, priority=55, max_examples=6)
@@ -64,4 +76,4 @@ def train_mode(module, seed):
     return model.training
 
 
-CHECKS = (same_updates, same_loss, loss_of_logits, train_mode)
+CHECKS = (same_updates, same_loss, loss_is_a_float, loss_of_logits, train_mode)

@@ -52,6 +52,18 @@ def same_loss(module, seed, sizes, accum):
     return loss_value(_epoch(module, classifier(seed, 5, 3), seed, sizes, accum))
 
 
+def _same_type(got, expected, **example):
+    assert got == expected, f"the returned loss is a {got}, where a correct run returns a Python {expected}"
+
+
+@check("the reported loss is not a Python float (a tensor, say), even where its value is right",
+       given=dict(seed=seeds, sizes=loader_sizes, accum=accum_steps),
+       examples=[dict(seed=5, sizes=[4, 3, 2], accum=2)], compare=_same_type, priority=50, max_examples=3)
+def loss_is_a_float(module, seed, sizes, accum):
+    # Checked before the value, so a loss of the right value in the wrong type is named as such.
+    return type(_epoch(module, classifier(seed, 5, 3), seed, sizes, accum, lr=0.0)).__name__
+
+
 @check("the reported loss is not the cross-entropy of the model's logits, averaged over the samples",
        given=dict(seed=seeds, sizes=loader_sizes, accum=accum_steps),
        examples=[dict(seed=5, sizes=[4, 3, 2], accum=2)], compare=_same_loss, priority=55, max_examples=6)
@@ -74,4 +86,4 @@ def train_mode(module, seed, accum):
     return model.training
 
 
-CHECKS = (same_updates, same_loss, loss_of_logits, train_mode)
+CHECKS = (same_updates, same_loss, loss_is_a_float, loss_of_logits, train_mode)
