@@ -9,6 +9,7 @@ import click
 
 from bughunt.cli._shared import console, emit_json, json_option, workspace_option
 from bughunt.variants import difficulty as difficulties
+from bughunt.variants.manifest import BUG
 
 
 @click.command()
@@ -75,7 +76,7 @@ def show_served(folder, symptom: str | None, workspace: Path) -> None:
 
     scenario = folder.scenario
     out = console()
-    bugs = len(folder.manifest.get("bugs", ())) if folder.kind == "bug" else 0
+    bugs = len(folder.manifest.bugs) if folder.kind == BUG else 0
     what = f"{bugs} bugs" if bugs > 1 else folder.kind
     out.print(render.brief_panel(f"{scenario.title} · {what}", scenario.brief))
     if bugs > 1:

@@ -22,6 +22,7 @@ from bughunt.cli.main import cli
 from bughunt.learner import serving
 from bughunt.learner.progress import Progress
 from bughunt.learner.workspace import Workspace
+from bughunt.variants.manifest import Bug, Manifest
 
 ONE_EPOCH = catalog.scenario("l03_training.one_epoch")
 
@@ -97,7 +98,8 @@ def test_guide_in_80_columns_shows_how_to_open_a_section():
 
 
 def _round(progress: Progress, folder: str, bug_class: str, *, passed: bool = True) -> None:
-    progress.served(folder, {"scenario": ONE_EPOCH.id, "bug_class": bug_class, "site": f"{bug_class}:1:0"}, "")
+    manifest = Manifest(ONE_EPOCH.id, bugs=(Bug(bug_class, f"{bug_class}:train_one_epoch:0"),))
+    progress.served(folder, manifest, "")
     progress.attempt(folder, passed, [] if passed else ["same_updates"])
 
 
@@ -136,8 +138,8 @@ def test_a_reveal_after_the_fix_keeps_the_score_and_counts_no_miss(tmp_path):
 def test_progress_from_inside_the_workspace_finds_it(tmp_path, monkeypatch, inside):
     work = tmp_path / "bughunt-work"
     space = Workspace(work)
-    space.create("one_epoch-abc123", ONE_EPOCH, "# served\n", {"scenario": ONE_EPOCH.id, "kind": "bug",
-                                                                 "bug_class": "zero-grad"}, "# brief\n")
+    manifest = Manifest(ONE_EPOCH.id, bugs=(Bug("zero-grad", "zero-grad:train_one_epoch:0"),))
+    space.create("one_epoch-abc123", ONE_EPOCH, "# served\n", manifest, "# brief\n")
     _round(Progress(space.database), "001-one_epoch-abc123", "zero-grad")
     monkeypatch.chdir(work / inside)
     monkeypatch.delenv("BUGHUNT_WORKSPACE", raising=False)
