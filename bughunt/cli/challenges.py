@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from bughunt.cli._shared import console, emit_json, json_option, workspace_option
+from bughunt.variants.manifest import CHALLENGE
 
 
 @click.command()
@@ -21,7 +22,7 @@ def challenges(workspace: Path, as_json: bool) -> None:
     records = Progress(Workspace(workspace).database).records()
     rows = []
     for scenario in catalog.in_track_order(catalog.all_scenarios()):
-        mine = [r for r in records if r.kind == "challenge" and r.scenario == scenario.id]
+        mine = [r for r in records if r.kind == CHALLENGE and r.scenario == scenario.id]
         status = ("solved" if any(r.solved for r in mine)
                   else "in progress" if mine else "not started")
         rows.append({"scenario": scenario.id, "title": scenario.title, "status": status,

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from bughunt.cli._shared import console, emit_json, json_option, workspace_option
+from bughunt.variants.manifest import CHALLENGE
 
 
 @click.command(name="next")
@@ -28,7 +29,7 @@ def next_(workspace: Path, as_json: bool) -> None:
             console().print("[bold green]Every challenge and bug of the built track is solved.[/bold green]")
         return
     kind, scenario = step
-    if kind == "challenge":
+    if kind == CHALLENGE:
         folder, _ = serving.serve_challenge(space, scenario)
         symptom = None
     else:

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from bughunt.cli._shared import console, emit_json, json_option, workspace_option
+from bughunt.variants.manifest import BUG, CHALLENGE
 
 
 @click.command()
@@ -87,8 +88,8 @@ def _track(records) -> list[dict]:
         ids = {s.id for s in catalog.scenarios_of(level)}
         solved = [r for r in records if r.solved and r.scenario in ids]
         rows.append({"level": number, "title": level.title, "scenarios": len(ids),
-                     "challenges_solved": len({r.scenario for r in solved if r.kind == "challenge"}),
-                     "bugs_fixed": sum(r.kind == "bug" for r in solved)})
+                     "challenges_solved": len({r.scenario for r in solved if r.kind == CHALLENGE}),
+                     "bugs_fixed": sum(r.kind == BUG for r in solved)})
     return rows
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from bughunt.cli._shared import console, emit_json, json_option, workspace_option
+from bughunt.variants.manifest import BUG
 
 
 @click.command()
@@ -28,7 +29,7 @@ def reveal(workspace: Path, as_json: bool) -> None:
     from bughunt.variants import dressing
 
     fixed = dressing.fixed_text(folder.scenario, folder.manifest)
-    bug = folder.kind == "bug"
+    bug = folder.kind == BUG
     answer = unified(folder.served, fixed, "served", "fixed") if bug else fixed
     lesson = "\n\n".join(mutators.by_id(b.bug_class).LESSON for b in folder.manifest.bugs) if bug else ""
     if as_json:

@@ -18,6 +18,7 @@ from pathlib import Path
 import click
 
 from bughunt.cli._shared import console, workspace_option
+from bughunt.variants.manifest import CHALLENGE
 
 KEYS = "[bold]h[/bold] hint · [bold]n[/bold] next · [bold]r[/bold] reset · [bold]q[/bold] quit"
 
@@ -171,7 +172,7 @@ class _Session:
             return
         kind, scenario = step
         self.out.print(f"[dim]preparing the next {kind}: {scenario.id}…[/dim]")
-        if kind == "challenge":
+        if kind == CHALLENGE:
             self.folder, _ = serving.serve_challenge(self.space, scenario)
         else:
             self.folder, _ = serving.serve_bug(self.space, (scenario,), random.randrange(2**31))

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 from bughunt.errors import UsageError
 from bughunt.learner.progress import Progress, Record
 from bughunt.variants.difficulty import DEFAULT as DEFAULT_DIFFICULTY
+from bughunt.variants.manifest import CHALLENGE
 
 if TYPE_CHECKING:  # serving pulls in the judge and torch; only `serve_weak` needs it
     from bughunt.catalog import Scenario
@@ -74,7 +75,7 @@ def rounds(progress: Progress) -> list[Round]:
     """Every bug round in the record, oldest first."""
     failed = progress.failed_attempts()
     return [Round.of(r, failed.get(r.folder, 0)) for r in progress.records()
-            if r.kind != "challenge" and classes_of(r.bug_class)]
+            if r.kind != CHALLENGE and classes_of(r.bug_class)]
 
 
 @dataclass(frozen=True)
