@@ -27,15 +27,35 @@ seeds = st.integers(0, 2**16)
 batch_sizes = st.lists(st.integers(1, 6), min_size=1, max_size=4)  # the last one may be short
 
 
-def classification_batches(seed: int, sizes: list[int], features: int, classes: int) -> list:
-    """Batches of `(inputs (B, F) float32, targets (B,) int64)` on the host."""
+class Loader:
+    """What a contract's `loader` offers, as a DataLoader does: iteration (afresh every epoch),
+    `len(loader)` (the number of batches) and `loader.dataset` (whose `len` is the number of
+    samples), so that `total / len(loader.dataset)` works as in PyTorch's own examples.
+    Batches of any sizes, drawn by a check, in order."""
+
+    def __init__(self, batches) -> None:
+        self._batches = list(batches)
+        columns = list(zip(*self._batches))
+        self.dataset = torch.utils.data.TensorDataset(*[torch.cat(column) for column in columns]) \
+            if columns else torch.utils.data.TensorDataset(torch.empty(0))
+        self.batch_size = len(self._batches[0][0]) if self._batches else 1
+
+    def __iter__(self):
+        return iter(self._batches)
+
+    def __len__(self) -> int:
+        return len(self._batches)
+
+
+def classification_batches(seed: int, sizes: list[int], features: int, classes: int) -> Loader:
+    """A loader of `(inputs (B, F) float32, targets (B,) int64)` batches on the host."""
     generator = torch.Generator().manual_seed(seed)
     batches = []
     for size in sizes:
         inputs = torch.randn(size, features, generator=generator)  # (B, F)
         targets = torch.randint(0, classes, (size,), generator=generator)  # (B,)
         batches.append((inputs, targets))
-    return host_batches(batches)
+    return Loader(host_batches(batches))
 
 
 def classifier(seed: int, features: int, classes: int, hidden: int = 8, dropout: float = 0.5) -> nn.Module:

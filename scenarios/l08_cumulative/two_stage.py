@@ -17,7 +17,7 @@ from torch import nn
 
 from bughunt.judge.checking import check
 from bughunt.placement import device, host_batches
-from scenarios._support import assert_same, assert_same_parameters, seeds
+from scenarios._support import Loader, assert_same, assert_same_parameters, seeds
 
 FEATURES, HIDDEN, CLASSES = 5, 6, 3
 train_sizes = st.lists(st.integers(2, 6), min_size=1, max_size=3)
@@ -61,11 +61,11 @@ def _model(seed: int, mode: str) -> nn.Module:
     return model.train() if mode == "train" else model.eval()
 
 
-def _batches(seed: int, sizes: list[int]) -> list:
+def _batches(seed: int, sizes: list[int]) -> Loader:
     generator = torch.Generator().manual_seed(seed)
-    return host_batches([(torch.randn(size, FEATURES, generator=generator) * 2 + 1,  # (B, F)
-                          torch.randint(0, CLASSES, (size,), generator=generator))  # (B,)
-                         for size in sizes])
+    return Loader(host_batches([(torch.randn(size, FEATURES, generator=generator) * 2 + 1,  # (B, F)
+                                 torch.randint(0, CLASSES, (size,), generator=generator))  # (B,)
+                                for size in sizes]))
 
 
 def _train(module, model, seed, sizes, stage1, stage2, weight_decay=0.0):
