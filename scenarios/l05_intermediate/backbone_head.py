@@ -185,7 +185,7 @@ def _trains(got, expected, **example):
        given=dict(seed=seeds, batch=st.integers(2, 5), in_features=widths, hidden=widths,
                   classes=st.integers(1, 4)),
        examples=[dict(seed=0, batch=4, in_features=3, hidden=5, classes=3)],
-       compare=_trains, max_examples=3, priority=30)
+       compare=_trains, max_examples=3, priority=75)
 def trains_with_dropout(module, seed, batch, in_features, hidden, classes):
     model = module.Classifier(in_features, hidden, classes)
     generator = torch.Generator().manual_seed(seed)

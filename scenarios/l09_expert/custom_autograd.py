@@ -114,7 +114,7 @@ def _same_placement(got, expected, **example):
        given=dict(shape=st.lists(st.integers(1, 4), min_size=1, max_size=3), slope=slopes,
                   dtype=st.sampled_from(["float16", "bfloat16", "float32"])),
        examples=[dict(shape=[2, 3], slope=0.01, dtype="float16"), dict(shape=[4], slope=0.2, dtype="bfloat16")],
-       compare=_same_placement, max_examples=4, priority=30)
+       compare=_same_placement, max_examples=4, priority=60)
 def keeps_device_and_dtype(module, shape, slope, dtype):
     """On the meta device: no values, only where they live and what they are, as on CUDA."""
     seen = {}

@@ -285,7 +285,7 @@ dropout_shapes = st.fixed_dictionaries({
 @check("the encoder block's Dropout does not drop in train mode, or still drops in eval mode",
        given=dict(seed=seeds, shape=dropout_shapes),
        examples=[dict(seed=4, shape={"batch": 2, "heads": 2, "head_dim": 2, "t": 4, "d_ff": 8, "mask": "none"})],
-       compare=_drops_in_training, max_examples=4, priority=30)
+       compare=_drops_in_training, max_examples=4, priority=60)
 def block_dropout(module, seed, shape):
     """Which sublayers drop, and how the masks are drawn, is the implementation's: properties only."""
     block, x, mask = _block(module, seed, shape, 0.5)
