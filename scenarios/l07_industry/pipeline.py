@@ -127,8 +127,9 @@ _BEST = {
 def _best_facts(raw, **example) -> dict:
     losses, best, metric, state, saved = (raw["losses"], raw["best_epoch"], raw["best_metric"],
                                           raw["state"], raw["saved"])
-    score = float(F.cross_entropy(raw["logits"].double(), raw["labels"])) \
-        if isinstance(raw["logits"], torch.Tensor) else math.nan
+    logits, labels = raw["logits"], raw["labels"]
+    score = float(F.cross_entropy(logits.double(), labels)) if isinstance(logits, torch.Tensor) \
+        and logits.shape == (len(labels), CLASSES) else math.nan
     numbers = isinstance(losses, list) and all(isinstance(v, float) and math.isfinite(v) for v in losses)
     return {
         "checkpoint_where_configured": raw["reported"] == raw["configured"] and raw["file"],
