@@ -3,7 +3,9 @@
 On CUDA, a batch left on the CPU crashes the first time it meets a parameter. On a CPU-only
 machine that bug is invisible, so checks hand out batches as `HostTensor`s: tensors that
 refuse to mix with ordinary tensors until `.to(device)` turns them into ordinary tensors,
-just as CPU tensors refuse to mix with CUDA ones. With `--device cuda`, batches are plain CPU
+just as CPU tensors refuse to mix with CUDA ones. A host tensor also reports another device
+than the training device (`HOST`, "cpu:0" beside the plain "cpu"), so a guard such as
+`if a.device != b.device: a = a.to(b.device)` moves it as it would beside a GPU. With `--device cuda`, batches are plain CPU
 tensors and the model lives on the GPU, so the real error fires instead.
 """
 
@@ -14,6 +16,9 @@ import functools
 import torch
 
 _target = torch.device("cpu")
+# Where a host tensor says it lives while the checks train on the CPU: a CPU device that
+# compares unequal to torch.device("cpu"), and that `.to()` accepts as the host.
+HOST = torch.device("cpu", 0)
 
 
 def set_device(name: str) -> None:
@@ -33,6 +38,14 @@ _ONTO_FIRST = ("copy_", "new_tensor", "new_empty", "new_zeros", "new_ones", "new
 _ONTO_SECOND = ("type_as",)
 
 
+def _is_host(where) -> bool:
+    """Whether a `device=` value names the host, as opposed to the training device."""
+    try:
+        return _target.type == "cpu" and torch.device(where) == HOST
+    except (TypeError, RuntimeError):
+        return False
+
+
 def _names_a_device(args, kwargs) -> bool:
     if "device" in kwargs:
         return True
@@ -43,10 +56,12 @@ def _names_a_device(args, kwargs) -> bool:
 def _lands_on_host(name: str, args, kwargs) -> bool | None:
     """Whether the call's result is still on the host; None when the call moves nothing."""
     if kwargs.get("device") is not None:
-        return False  # `torch.as_tensor(batch, device=dev)`, `zeros_like(batch, device=dev)`
+        # `torch.as_tensor(batch, device=dev)`, `zeros_like(batch, device=dev)`
+        return _is_host(kwargs["device"])
     if name in _MOVES and _names_a_device(args, kwargs):
-        return isinstance(args[1], HostTensor) if args[1:] and isinstance(args[1], torch.Tensor) \
-            else False
+        if args[1:] and isinstance(args[1], torch.Tensor):
+            return isinstance(args[1], HostTensor)
+        return bool(args[1:]) and isinstance(args[1], (torch.device, str)) and _is_host(args[1])
     if name in _ONTO_FIRST and args and isinstance(args[0], torch.Tensor):
         return isinstance(args[0], HostTensor)
     if name in _ONTO_SECOND and len(args) > 1 and isinstance(args[1], torch.Tensor):
@@ -75,6 +90,10 @@ def _placed(value, host: bool):
 class HostTensor(torch.Tensor):
     """A tensor still on the host: moving it to the device (`.to(device)`, `torch.as_tensor(x,
     device=...)`, `copy_` into a device tensor, ...) is the only way to mix it with the model."""
+
+    @property
+    def device(self) -> torch.device:
+        return HOST if _target.type == "cpu" else super().device
 
     @classmethod
     def __torch_function__(cls, func, types, args=(), kwargs=None):
@@ -105,7 +124,7 @@ def _keeping_place(factory):
         result = factory(data, *args, **kwargs)
         if not isinstance(data, HostTensor):
             return result
-        return _placed(result, host=kwargs.get("device") is None)
+        return _placed(result, host=kwargs.get("device") is None or _is_host(kwargs["device"]))
     build.keeps_place = True
     return build
 

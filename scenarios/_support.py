@@ -3,11 +3,16 @@ comparisons the judge makes on what comes back.
 
 Observation helpers (`classification_batches`, `classifier`, `parameters`, …) run on both
 sides; comparison helpers (`assert_same`, `assert_same_parameters`, …) run in the judge on
-decoded data. Nothing here runs tensor work at import time: the runner imports checks in a
+decoded data. Every comparison holds one rule: a number in the candidate's observation is
+finite unless the reference's is not, so a NaN or an infinity is never a pass, wherever it
+sits (`differs`, `reaches`, `largest` are the "it changed" / "a gradient arrived" / "the worst
+gap" tests that keep that rule; a bare `not allclose`, `ne(0)` or `max()` would not). Nothing here runs tensor work at import time: the runner imports checks in a
 zygote that forks, and a forked OpenMP pool can deadlock its children.
 """
 
 from __future__ import annotations
+
+import math
 
 import torch
 from hypothesis import strategies as st
@@ -22,15 +27,35 @@ seeds = st.integers(0, 2**16)
 batch_sizes = st.lists(st.integers(1, 6), min_size=1, max_size=4)  # the last one may be short
 
 
-def classification_batches(seed: int, sizes: list[int], features: int, classes: int) -> list:
-    """Batches of `(inputs (B, F) float32, targets (B,) int64)` on the host."""
+class Loader:
+    """What a contract's `loader` offers, as a DataLoader does: iteration (afresh every epoch),
+    `len(loader)` (the number of batches) and `loader.dataset` (whose `len` is the number of
+    samples), so that `total / len(loader.dataset)` works as in PyTorch's own examples.
+    Batches of any sizes, drawn by a check, in order."""
+
+    def __init__(self, batches) -> None:
+        self._batches = list(batches)
+        columns = list(zip(*self._batches))
+        self.dataset = torch.utils.data.TensorDataset(*[torch.cat(column) for column in columns]) \
+            if columns else torch.utils.data.TensorDataset(torch.empty(0))
+        self.batch_size = len(self._batches[0][0]) if self._batches else 1
+
+    def __iter__(self):
+        return iter(self._batches)
+
+    def __len__(self) -> int:
+        return len(self._batches)
+
+
+def classification_batches(seed: int, sizes: list[int], features: int, classes: int) -> Loader:
+    """A loader of `(inputs (B, F) float32, targets (B,) int64)` batches on the host."""
     generator = torch.Generator().manual_seed(seed)
     batches = []
     for size in sizes:
         inputs = torch.randn(size, features, generator=generator)  # (B, F)
         targets = torch.randint(0, classes, (size,), generator=generator)  # (B,)
         batches.append((inputs, targets))
-    return host_batches(batches)
+    return Loader(host_batches(batches))
 
 
 def classifier(seed: int, features: int, classes: int, hidden: int = 8, dropout: float = 0.5) -> nn.Module:
@@ -54,6 +79,44 @@ def arrive_dirty(model: nn.Module, seed: int) -> None:
         parameter.grad = torch.randn(parameter.shape, generator=generator).to(parameter.device)
 
 
+def finite(value) -> bool:
+    """Whether every number in `value` (a tensor, a number, or lists and dicts of them) is finite."""
+    if isinstance(value, torch.Tensor):
+        return not (value.dtype.is_floating_point or value.dtype.is_complex) or bool(torch.isfinite(value).all())
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(finite(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return all(finite(v) for v in value)
+    return True
+
+
+def assert_finite(value, what: str = "the result") -> None:
+    """A NaN or infinity anywhere in `value` fails: for observations with no reference value
+    to compare number by number (properties, drawn internals)."""
+    assert finite(value), f"{what} holds NaN or infinite values"
+
+
+def differs(a, b, atol: float = 1e-6) -> bool:
+    """`a` and `b` are tensors of one shape, both finite, and differ somewhere by more than `atol`.
+    A NaN never counts as a change: it is a failure."""
+    return (isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor) and a.shape == b.shape
+            and finite(a) and finite(b) and bool(((a.double() - b.double()).abs() > atol).any()))
+
+
+def reaches(gradient) -> bool:
+    """A gradient arrived: a finite tensor, not zero everywhere."""
+    return isinstance(gradient, torch.Tensor) and finite(gradient) and bool(gradient.ne(0).any())
+
+
+def largest(values) -> float:
+    """The largest of `values`, where a NaN is the largest of all (`inf`): Python's `max()` keeps
+    whichever comes first when it meets a NaN."""
+    values = [float(v) for v in values]
+    return math.inf if any(math.isnan(v) for v in values) else max(values, default=0.0)
+
+
 def assert_close(got, expected, *, rtol: float, atol: float, msg=None) -> None:
     """Like `torch.testing.assert_close` for two tensors, with a one-line description.
 
@@ -74,6 +137,7 @@ def assert_close(got, expected, *, rtol: float, atol: float, msg=None) -> None:
         fail(f"on {got.device.type} where {expected.device.type} was expected")
     got, expected = got.detach(), expected.detach()
     if got.dtype.is_floating_point or got.dtype.is_complex:
+        # equal_nan: a NaN (or an infinity) passes only where the reference's is one too.
         close = torch.isclose(got, expected, rtol=rtol, atol=atol, equal_nan=True)
     else:
         close = got == expected
@@ -93,7 +157,8 @@ def assert_same(got, expected, what: str = "the result", *, rtol: float = 1e-5, 
         assert_close(got, expected, rtol=rtol, atol=atol, msg=lambda m: f"{what}: {m}")
     elif isinstance(expected, dict):
         assert isinstance(got, dict), f"{what} should be a dict, got {type(got).__name__}"
-        assert list(got) == list(expected), f"{what} has keys {list(got)}, expected {list(expected)}"
+        # Key order is free: a dict is its keys and values.
+        assert set(got) == set(expected), f"{what} has keys {sorted(map(str, got))}, expected {sorted(map(str, expected))}"
         for key in expected:
             assert_same(got[key], expected[key], f"{what}[{key!r}]", rtol=rtol, atol=atol)
     elif isinstance(expected, (list, tuple)):
@@ -102,7 +167,8 @@ def assert_same(got, expected, what: str = "the result", *, rtol: float = 1e-5, 
         for i, (a, b) in enumerate(zip(got, expected)):
             assert_same(a, b, f"{what}[{i}]", rtol=rtol, atol=atol)
     elif isinstance(expected, float) and not isinstance(got, bool) and isinstance(got, (int, float)):
-        assert abs(got - expected) <= atol + rtol * abs(expected) or got == expected, \
+        both_nan = math.isnan(got) and math.isnan(expected)
+        assert abs(got - expected) <= atol + rtol * abs(expected) or got == expected or both_nan, \
             f"{what} is {got!r}, expected {expected!r}"
     else:
         assert type(got) is type(expected) and got == expected, f"{what} is {got!r}, expected {expected!r}"
@@ -110,7 +176,7 @@ def assert_same(got, expected, what: str = "the result", *, rtol: float = 1e-5, 
 
 def assert_same_parameters(got: dict, expected: dict, what: str = "the parameters") -> None:
     """Compare two `parameters(model)` observations."""
-    assert isinstance(got, dict) and list(got) == list(expected), \
+    assert isinstance(got, dict) and set(got) == set(expected), \
         f"{what}: the model's parameters are not the ones a correct run has"
     for name in expected:
         assert_close(got[name], expected[name], rtol=1e-4, atol=1e-5,

@@ -6,6 +6,10 @@ module layout the docstrings allow); `<module>__<how>.py` are further correct on
 showing one way a check once demanded more than the contract; `wrong_<module>.py` beside
 them is a learner's mistake that no mutator makes (`wrong_<module>__<how>.py`, more). A correct alternative that fails means a check demands more than the
 stub's docstrings promise; a wrong one that passes means a check is too lenient.
+
+A correct file must pass at every check seed (the grader's `seed`, which reseeds every
+check's drawn examples), so each correct alternative runs at several; a wrong one must be
+caught at the default seed.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from bughunt.judge import grader as sandbox
 
 ROOT = Path(__file__).parent / "alternatives"
 WRONG = "wrong_"
+CORRECT_SEEDS = (0, 1, 2)  # check seeds every correct alternative is graded at
+WRONG_SEEDS = (0,)
 
 
 def _scenario_id(path: Path) -> str:
@@ -42,10 +48,15 @@ def test_every_alternative_has_a_wrong_twin():
     assert not alone, f"alternatives without a wrong_ twin: {sorted(map(str, alone))}"
 
 
+def _seeds(path: Path) -> tuple[int, ...]:
+    return WRONG_SEEDS if path.name.startswith(WRONG) else CORRECT_SEEDS
+
+
 @pytest.fixture(scope="session")
-def verdicts() -> dict[Path, sandbox.Verdict]:
-    jobs = [sandbox.Job(_scenario_id(p), p.read_text(), str(p)) for p in FILES]
-    return {FILES[i]: verdict for i, verdict in sandbox.run_many(jobs)}
+def verdicts() -> dict[tuple[Path, int], sandbox.Verdict]:
+    runs = [(p, seed) for p in FILES for seed in _seeds(p)]
+    jobs = [sandbox.Job(_scenario_id(p), p.read_text(), str(p), seed=seed) for p, seed in runs]
+    return {runs[i]: verdict for i, verdict in sandbox.run_many(jobs)}
 
 
 def _failures(verdict: sandbox.Verdict) -> str:
@@ -55,10 +66,12 @@ def _failures(verdict: sandbox.Verdict) -> str:
 
 @pytest.mark.parametrize("path", FILES, ids=IDS)
 def test_alternative_verdict(path, verdicts):
-    verdict = verdicts[path]
-    if path.name.startswith(WRONG):
-        assert not verdict.passed, f"{path.name} is wrong but passes every check of {_scenario_id(path)}"
-        assert any(o.status == "fail" for o in verdict.outcomes), \
-            f"{path.name} should be caught by a check, not by a crash: {_failures(verdict)}"
-    else:
-        assert verdict.passed, f"a correct solution fails: {_failures(verdict)}"
+    for seed in _seeds(path):
+        verdict = verdicts[(path, seed)]
+        if path.name.startswith(WRONG):
+            assert not verdict.passed, \
+                f"{path.name} is wrong but passes every check of {_scenario_id(path)} at check seed {seed}"
+            assert any(o.status == "fail" for o in verdict.outcomes), \
+                f"{path.name} should be caught by a check, not by a crash: {_failures(verdict)}"
+        else:
+            assert verdict.passed, f"a correct solution fails at check seed {seed}: {_failures(verdict)}"

@@ -86,6 +86,9 @@ class EncoderBlock(nn.Module):
     d_ff), nn.GELU(), nn.Dropout(dropout), nn.Linear(d_ff, d_model))`. Each sublayer reads a
     LayerNorm of the residual stream and adds its output back onto the stream, as
     `nn.TransformerEncoderLayer(norm_first=True, batch_first=True, activation="gelu")` does.
+    With dropout 0 or in eval mode the block is deterministic; in train mode with dropout >
+    0 it drops (new masks every call), and which other places drop too (such as each
+    residual branch, as that layer does) is free.
     """
 
     def __init__(self, d_model: int, num_heads: int, d_ff: int, dropout: float = 0.0) -> None:

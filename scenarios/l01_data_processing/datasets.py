@@ -1,5 +1,7 @@
 """Checks for the dataset and its loader: item dtypes and values, batches, a reproducible order."""
 
+import re
+
 import torch
 from hypothesis import strategies as st
 from torch.utils.data import Dataset
@@ -94,8 +96,9 @@ def _refused(got, expected, n_features, n_labels):
         n_labels += 1
     assert isinstance(got, dict), f"{n_features} feature rows and {n_labels} labels were accepted"
     message = got.get("message")
-    for count, mentioned in zip((n_features, n_labels), got.get("mentions") or [False, False]):
-        assert mentioned is True, f"the ValueError {message!r} does not mention {count}"
+    assert isinstance(message, str), f"the refusal could not be read: {got!r}"
+    for count in (n_features, n_labels):
+        assert re.search(rf"(?<!\d){count}(?!\d)", message), f"the ValueError {message!r} does not mention {count}"
 
 
 @check("features and labels of different lengths are not refused with a ValueError naming both",
@@ -110,9 +113,7 @@ def refuses_mismatch(module, n_features, n_labels):
     try:
         module.FeatureLabelDataset(features, labels)
     except ValueError as error:
-        message = str(error)
-        return {"message": message[:300],
-                "mentions": [str(count) in message for count in (n_features, n_labels)]}
+        return {"message": str(error)[:300]}
     return "accepted"
 
 

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from bughunt.placement import plain
-from scenarios._support import assert_same
+from scenarios._support import Loader, assert_same
 
 
 def dense(tensor: torch.Tensor) -> torch.Tensor:
@@ -27,22 +27,22 @@ def fill_parameters(model: nn.Module, seed: int, scale: float = 0.5) -> nn.Modul
     return model
 
 
-def plain_batches(seed: int, sizes: list[int], features: int, classes: int) -> list:
-    """Batches of `(inputs (B, F) float32, targets (B,) int64)` as ordinary CPU tensors."""
+def plain_batches(seed: int, sizes: list[int], features: int, classes: int) -> Loader:
+    """A loader of `(inputs (B, F) float32, targets (B,) int64)` batches, ordinary CPU tensors."""
     generator = torch.Generator().manual_seed(seed)
-    return [(torch.randn(size, features, generator=generator),
-             torch.randint(0, classes, (size,), generator=generator)) for size in sizes]
+    return Loader([(torch.randn(size, features, generator=generator),
+                    torch.randint(0, classes, (size,), generator=generator)) for size in sizes])
 
 
-def regression_batches(seed: int, sizes: list[int], features: int, outputs: int) -> list:
-    """Batches of `(inputs (B, F), targets (B, T))` float32 from a noisy linear rule."""
+def regression_batches(seed: int, sizes: list[int], features: int, outputs: int) -> Loader:
+    """A loader of `(inputs (B, F), targets (B, T))` float32 batches from a noisy linear rule."""
     generator = torch.Generator().manual_seed(seed)
     rule = torch.randn(features, outputs, generator=generator)
     batches = []
     for size in sizes:
         inputs = torch.randn(size, features, generator=generator)  # (B, F)
         batches.append((inputs, inputs @ rule + 0.1 * torch.randn(size, outputs, generator=generator)))
-    return batches
+    return Loader(batches)
 
 
 def assert_same_history(got, expected, what: str = "the losses") -> None:

@@ -3,7 +3,10 @@
 Weights are loaded by the pinned names from a seeded generator, so the outputs of a correct
 model equal the reference's exactly. Train-mode outputs are observed with every Dropout's
 probability set to 0 (its masks would come from the global RNG, which the judge may share
-between observations computed at once); the layout check pins Dropout's place and rate.
+between observations computed at once); the layout check pins Dropout's place and rate,
+and one train-mode backward at the default rate shows that training works with Dropout
+dropping (a Dropout that writes in place breaks backward only when p > 0). Its masks are
+random, so that check compares where gradients arrive and that they are finite, not values.
 """
 
 import torch
@@ -12,7 +15,7 @@ from torch import nn
 
 from bughunt.judge.checking import check
 from bughunt.placement import device, plain
-from scenarios._support import assert_same, seeds
+from scenarios._support import assert_same, finite, seeds
 
 LAYERS = ["Linear", "BatchNorm1d", "ReLU", "Dropout"]
 widths = st.integers(1, 6)
@@ -167,4 +170,39 @@ def classifier_logits(module, seed, batch, in_features, hidden, classes):
     return {"parts": parts, "state": state, "dropout": dropout, "outputs": outputs, "no_grad": no_grad}
 
 
-CHECKS = (backbone_layout, backbone_features, head_logits, classifier_logits)
+def _trains(got, expected, **example):
+    assert not isinstance(got, str), (
+        f"a training step (train mode, the default Dropout rate, one backward pass) fails: {got}")
+    assert isinstance(got, dict) and set(got) == set(expected), f"the observation is {got!r}"
+    for name, grad in expected.items():
+        seen = got[name]
+        assert isinstance(seen, torch.Tensor) and seen.shape == grad.shape, (
+            f"after a backward pass in train mode, {name} has no gradient of its shape ({seen!r})")
+        assert finite(seen), f"after a backward pass in train mode, the gradient of {name} holds NaN or infinity"
+
+
+@check("training fails when Dropout is active (train mode at the default rate)",
+       given=dict(seed=seeds, batch=st.integers(2, 5), in_features=widths, hidden=widths,
+                  classes=st.integers(1, 4)),
+       examples=[dict(seed=0, batch=4, in_features=3, hidden=5, classes=3)],
+       compare=_trains, max_examples=3, priority=75)
+def trains_with_dropout(module, seed, batch, in_features, hidden, classes):
+    model = module.Classifier(in_features, hidden, classes)
+    generator = torch.Generator().manual_seed(seed)
+    weights = _backbone_state("backbone.", in_features, hidden, generator)
+    weights.update(_linear_state("head.linear.", hidden, classes, generator))
+    _loaded(model, weights).train()
+    x = _inputs(generator, batch, in_features).requires_grad_(True)  # (B, in_features)
+    torch.manual_seed(seed)  # the masks; only where gradients arrive is compared
+    try:
+        model(x).sum().backward()
+    except NotImplementedError:
+        raise
+    except RuntimeError as error:  # autograd refusing the graph is the observation
+        return f"RuntimeError: {str(error)[:200]}"
+    grads = {name: p.grad for name, p in model.named_parameters()}
+    grads["the input"] = x.grad
+    return {name: None if grad is None else plain(grad) for name, grad in grads.items()}
+
+
+CHECKS = (backbone_layout, backbone_features, head_logits, classifier_logits, trains_with_dropout)

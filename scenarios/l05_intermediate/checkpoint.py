@@ -3,12 +3,17 @@ state dicts only, a GPU checkpoint opens on the CPU, and a failed save loses not
 
 Two situations are staged rather than found: a file "saved on a GPU" is an ordinary save
 whose tensors are labelled `cuda:1` in the file (a torch.serialization tag, active only
-during that save), and a save that "fails halfway" carries a metric that cannot be
-written, as a full disk would fail it: the file is already open when the error comes.
+during that save), and a save "fails halfway" twice over: once with a metric that cannot
+be pickled (the file is already open when the error comes), once with a file-size limit
+(RLIMIT_FSIZE) below the checkpoint's size, so the write itself fails mid-way as on a full
+disk, whatever writes the bytes (torch.save's own writer, open().write, os.write). Each
+observation runs alone in its process, so the limit touches no other file.
 """
 
 import errno
 import os
+import resource
+import signal
 import tempfile
 import threading
 from contextlib import contextmanager
@@ -230,21 +235,48 @@ class _DiskFull:
         raise OSError(errno.ENOSPC, "No space left on device")
 
 
+@contextmanager
+def _disk_fills_after(size: int):
+    """Every write that takes a file past `size` bytes fails (EFBIG, an OSError) until the end."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    ignored = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # without this the signal kills the process
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, ignored)
+
+
+def _reload(module, path, seed):
+    """What a fresh model gets from the checkpoint at `path`: its epoch and weights, or the error."""
+    fresh = _model(seed + 100)
+    try:
+        info = module.load_checkpoint(path, fresh)
+    except NotImplementedError:
+        raise
+    except Exception as error:  # noqa: BLE001 - a destroyed file is the observation
+        return f"{type(error).__name__}: {str(error)[:160]}"
+    epoch = _value(info.get("epoch")) if isinstance(info, dict) else _value(info)
+    return {"epoch": epoch, "weights": _weights(fresh)}
+
+
 def _survives(got, expected, **example):
     assert isinstance(got, dict) and set(got) == set(expected), f"the observation is {got!r}"
     assert got["listing"] == expected["listing"], (
         f"after a save over an existing checkpoint the folder holds {got['listing']}; "
         f"a finished save leaves only {expected['listing']}")
-    after = got["after_failure"]
-    assert not isinstance(after, str), (
-        f"a save that failed halfway (a full disk) destroyed the previous checkpoint: "
-        f"it no longer loads ({after})")
-    assert isinstance(after, dict), f"the observation is {after!r}"
-    assert after["epoch"] == expected["after_failure"]["epoch"], (
-        f"after a save that failed halfway the checkpoint holds epoch {after['epoch']!r}; "
-        f"the previous, complete checkpoint had epoch {expected['after_failure']['epoch']!r}")
-    assert_same_parameters(after["weights"], expected["after_failure"]["weights"],
-                           "after a failed save, the checkpoint's weights")
+    for how in ("pickling", "writing"):
+        after, want = got[how], expected[how]
+        assert not isinstance(after, str), (
+            f"a save that failed halfway ({how} the file, as on a full disk) destroyed the previous "
+            f"checkpoint: it no longer loads ({after})")
+        assert isinstance(after, dict), f"the observation is {after!r}"
+        assert after["epoch"] == want["epoch"], (
+            f"after a save that failed halfway ({how}) the checkpoint holds epoch {after['epoch']!r}; "
+            f"the previous, complete checkpoint had epoch {want['epoch']!r}")
+        assert_same_parameters(after["weights"], want["weights"],
+                               f"after a failed save ({how}), the checkpoint's weights")
 
 
 @check("a save that fails halfway destroys the previous checkpoint, or a save leaves stray files",
@@ -265,15 +297,18 @@ def atomic_save(module, seed, kind, as_text):
             raise
         except Exception:  # noqa: BLE001 - the staged failure; what is left at path is the point
             pass
-        fresh = _model(seed + 100)
+        after_pickling = _reload(module, path, seed)
+        module.save_checkpoint(path, model, optimizer, 4, val_loss=0.125)  # the one to keep
+        _train_step(model, optimizer, seed + 7)
         try:
-            info = module.load_checkpoint(path, fresh)
+            with _disk_fills_after(os.path.getsize(path) // 2):
+                module.save_checkpoint(path, model, optimizer, 5, val_loss=0.0625)
         except NotImplementedError:
             raise
-        except Exception as error:  # noqa: BLE001 - a destroyed file is the observation
-            return {"listing": listing, "after_failure": f"{type(error).__name__}: {str(error)[:160]}"}
-    epoch = _value(info.get("epoch")) if isinstance(info, dict) else _value(info)
-    return {"listing": listing, "after_failure": {"epoch": epoch, "weights": _weights(fresh)}}
+        except Exception:  # noqa: BLE001 - the staged failure, as above
+            pass
+        after_writing = _reload(module, path, seed)
+    return {"listing": listing, "pickling": after_pickling, "writing": after_writing}
 
 
 CHECKS = (resume, opens_with_weights_only, loads_gpu_checkpoint, atomic_save)

@@ -1,4 +1,8 @@
-"""Checks for `train_epoch_accumulated`: same updates and loss as the reference, train mode."""
+"""Checks for `train_epoch_accumulated`: same updates and loss as the reference, train mode.
+
+Loaders run up to 9 batches, so that a draw often holds more than two full groups and a
+remainder (7 batches in groups of 4: a step after batch 4 and one after batch 7, from a group
+of 3); the loader is a `Loader` (len() and .dataset, as a DataLoader)."""
 
 import torch
 from hypothesis import strategies as st
@@ -10,8 +14,8 @@ from scenarios._support import (arrive_dirty, assert_same_loss, assert_same_para
                                 classification_batches, classifier, loss_value, parameters,
                                 seeded, seeds)
 
-# Up to 5 batches in groups of 1 to 4: most draws leave a short last group.
-loader_sizes = st.lists(st.integers(1, 5), min_size=1, max_size=5)
+# Up to 9 batches in groups of 1 to 4: most draws leave a short last group after full ones.
+loader_sizes = st.lists(st.integers(1, 4), min_size=1, max_size=9)
 accum_steps = st.integers(1, 4)
 
 
@@ -31,7 +35,9 @@ def _same_parameters(got, expected, **example):
        examples=[dict(seed=0, sizes=[3, 3, 3, 3, 3], accum=2),  # groups of 2, 2 and a last one of 1
                  dict(seed=1, sizes=[4, 4, 4], accum=4),  # a single group, shorter than accum_steps
                  dict(seed=2, sizes=[2, 5, 1], accum=1),  # one step per batch, like a plain epoch
-                 dict(seed=3, sizes=[4, 4, 4, 4], accum=2)],  # equal groups: a stale gradient must not leak
+                 dict(seed=3, sizes=[4, 4, 4, 4], accum=2),  # equal groups: a stale gradient must not leak
+                 dict(seed=6, sizes=[3, 2, 3, 1, 2, 3, 2], accum=4),  # 7 batches: a group of 4, then 3
+                 dict(seed=7, sizes=[2, 2, 2, 2, 2, 2, 2, 2, 1], accum=3)],  # three full groups
        compare=_same_parameters, priority=60)
 def same_updates(module, seed, sizes, accum):
     model = classifier(seed, 5, 3)
@@ -46,7 +52,7 @@ def _same_loss(got, expected, **example):
 
 @check("the reported epoch loss is not the mean loss over the epoch's samples",
        given=dict(seed=seeds, sizes=loader_sizes, accum=accum_steps),
-       examples=[dict(seed=4, sizes=[5, 5, 2], accum=2)],
+       examples=[dict(seed=4, sizes=[5, 5, 2], accum=2), dict(seed=8, sizes=[4, 4, 3, 4, 4, 4, 1], accum=4)],
        compare=_same_loss, priority=70)
 def same_loss(module, seed, sizes, accum):
     return loss_value(_epoch(module, classifier(seed, 5, 3), seed, sizes, accum))
@@ -74,7 +80,7 @@ def loss_of_logits(module, seed, sizes, accum):
 
 
 def _trained_in_train_mode(got, expected, **example):
-    assert got is True, "the model is still in eval mode after train_epoch_accumulated"
+    assert got == expected, "the model is still in eval mode after train_epoch_accumulated"
 
 
 @check("a model handed over in eval mode is not trained in train mode",
@@ -83,7 +89,7 @@ def train_mode(module, seed, accum):
     model = classifier(seed, 5, 3)
     model.eval()
     _epoch(module, model, seed, [3, 2], accum, lr=0.1)
-    return model.training
+    return [layer.training for layer in model.modules()]
 
 
 CHECKS = (same_updates, same_loss, loss_is_a_float, loss_of_logits, train_mode)

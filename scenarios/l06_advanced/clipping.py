@@ -15,7 +15,7 @@ max_norms = st.sampled_from([0.05, 1.0, 100.0])
 
 
 def _step(module, model, seed, batch_size, max_norm, lr=0.5):
-    batch = classification_batches(seed, [batch_size], 5, 3)[0]
+    (batch,) = classification_batches(seed, [batch_size], 5, 3)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     return seeded(seed, module.train_step_clipped, model, batch, optimizer,
                   nn.CrossEntropyLoss(), max_norm, device())

@@ -4,13 +4,20 @@ Every model gets the same weights, made here from the seed and loaded by the `st
 names the contract gives; then the candidate, with checkpointing on or off, in train or eval
 mode, must give the outputs and the gradients (of the weights and of the input) that the
 reference gives. Memory is measured as autograd sees it: the tensor elements it keeps for
-backward during a forward.
+backward during a forward, at most the reference's with checkpointing and more without. A
+bound alone is what the implementation could meet by other means (offloading, say), so the
+check also observes what checkpointing is: each block's weight (`blocks.{i}.0.weight`, a
+pinned name) is used in the forward pass, and used again during backward (the block is
+recomputed) with checkpointing, never without. Uses are counted by a TorchDispatchMode
+(it sees a checkpoint's recomputation, which a TorchFunctionMode does not): every operator
+that receives the weight itself and makes a new tensor, however the block applies it.
 """
 
 import math
 
 import torch
 from hypothesis import strategies as st
+from torch.utils._python_dispatch import TorchDispatchMode
 # torch.utils.checkpoint needs the real torch._dynamo: seconds of imports that the judge and
 # the runner put off until first use. Paid once here, with the checks, not inside a check.
 from torch._dynamo import config as _dynamo_config  # noqa: F401
@@ -49,8 +56,39 @@ def _model(module, seed, shape, use_checkpoint):
     return model.to(device())
 
 
-def _saved_elements(model, x) -> int:
-    """Activation elements autograd keeps for backward; parameters are alive anyway."""
+class _WeightUses(TorchDispatchMode):
+    """Counts, per weight, the operators that receive that very tensor as an argument."""
+
+    def __init__(self, weights: list[torch.Tensor]) -> None:
+        super().__init__()
+        self.weights, self.uses = weights, [0] * len(weights)
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        result = func(*args, **kwargs)
+        given = list(args) + list(kwargs.values())
+        # A computation makes a new tensor; `.to()` or `.cpu()` handing the weight back does not.
+        if isinstance(result, torch.Tensor) and not any(result is value for value in given):
+            for i, weight in enumerate(self.weights):
+                if any(value is weight for value in given):
+                    self.uses[i] += 1
+        return result
+
+
+def _memory(model, x) -> dict:
+    """A training step's forward and backward: the activation elements autograd keeps, and how
+    many times each block's weight is used in the forward and again during the backward."""
+    weights = [model.get_parameter(f"blocks.{i}.0.weight") for i in range(len(model.blocks))]
+    with _WeightUses(weights) as uses:
+        saved, out = _saved_elements(model, x)
+        forward = list(uses.uses)
+        out.sum().backward()
+    return {"saved": saved, "forward": [n > 0 for n in forward],
+            "recomputed": [n > f for n, f in zip(uses.uses, forward)]}
+
+
+def _saved_elements(model, x):
+    """Activation elements autograd keeps for backward (parameters are alive anyway), and the output."""
     weights = {p.untyped_storage().data_ptr() for p in model.parameters()}
     count = 0
 
@@ -61,8 +99,8 @@ def _saved_elements(model, x) -> int:
         return tensor
 
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
-        model(x)
-    return count
+        out = model(x)
+    return count, out
 
 
 def _gradient(tensor):
@@ -122,14 +160,25 @@ def same_as_plain(module, seed, batch, shape, use_checkpoint, train, frozen_stem
 
 
 def _saves_memory(got, expected, **example) -> None:
-    assert isinstance(got, dict) and all(type(got.get(k)) is int for k in ("checkpointed", "plain")), \
+    assert isinstance(got, dict) and set(got) == set(expected) and all(
+        isinstance(got[k], dict) and type(got[k].get("saved")) is int for k in got), \
         "the model's forward passes could not be measured"
-    most = expected["checkpointed"]
-    assert got["checkpointed"] <= most, (
-        f"a training forward pass with checkpointing keeps {got['checkpointed']} elements for "
+    checkpointed, plain_run = got["checkpointed"], got["plain"]
+    for name, run in got.items():
+        flag = "use_checkpoint=True" if name == "checkpointed" else "use_checkpoint=False"
+        assert run["forward"] == expected[name]["forward"], (
+            f"with {flag}, a training forward pass uses the blocks' weights: {run['forward']}; "
+            f"a correct model: {expected[name]['forward']}")
+        assert run["recomputed"] == expected[name]["recomputed"], (
+            f"with {flag}, backward uses the blocks' weights again (recomputes them): {run['recomputed']}; "
+            f"a correct model {'recomputes every block' if name == 'checkpointed' else 'recomputes none'}: "
+            f"{expected[name]['recomputed']}")
+    most = expected["checkpointed"]["saved"]
+    assert checkpointed["saved"] <= most, (
+        f"a training forward pass with checkpointing keeps {checkpointed['saved']} elements for "
         f"backward; checkpointing every block keeps {most}")
-    assert got["plain"] > most, (
-        f"with use_checkpoint=False a training forward pass keeps only {got['plain']} elements "
+    assert plain_run["saved"] > most, (
+        f"with use_checkpoint=False a training forward pass keeps only {plain_run['saved']} elements "
         f"for backward: the blocks are still checkpointed")
 
 
@@ -139,11 +188,11 @@ def _saves_memory(got, expected, **example) -> None:
        examples=[dict(seed=0, batch=4, shape=(3, 6, 2, 3))], compare=_saves_memory)
 def saves_memory(module, seed, batch, shape):
     x = torch.randn(batch, shape[0], generator=torch.Generator().manual_seed(seed)).to(device())
-    counts = {}
+    runs = {}
     for name, use_checkpoint in (("checkpointed", True), ("plain", False)):
         model = _model(module, seed, shape, use_checkpoint)
-        counts[name] = _saved_elements(model.train(), x)
-    return counts
+        runs[name] = _memory(model.train(), x)
+    return runs
 
 
 CHECKS = (same_as_plain, saves_memory)

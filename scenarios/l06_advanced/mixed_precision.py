@@ -28,7 +28,7 @@ def _scaler(init_scale: float, enabled: bool = True) -> torch.amp.GradScaler:
 
 def _steps(module, model, scaler, seed, sizes, lr, dtype=torch.float16, poison=False):
     """One `train_step_amp` per batch size in `sizes`; the returned losses, as observations."""
-    batches = classification_batches(seed, sizes, FEATURES, CLASSES)
+    batches = list(classification_batches(seed, sizes, FEATURES, CLASSES))  # one step per batch
     if poison:  # an inf in the first input: that step's gradients are not finite
         inputs, targets = batches[0]
         inputs[0, 0] = float("inf")

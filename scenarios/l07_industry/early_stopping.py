@@ -3,16 +3,21 @@
 Each example feeds a sequence of epoch metrics to a fresh stopper and observes the list of
 `step` answers, which the pinned rule fixes completely: ties, improvements of exactly
 `min_delta`, an improvement after a stop (the answer is not sticky) and both modes.
+
+Every metric is a multiple of 1/8 in [-3, 3] and every min_delta a multiple of 1/2, so
+`best - min_delta`, `metric + min_delta` and any other spelling of the rule are exact in
+binary: a correct implementation gives the pinned answers however it writes the comparison.
 """
 
 from hypothesis import strategies as st
 
 from bughunt.judge.checking import check
 
-# Few distinct values, so that ties and plateaus are common; halves are exact in binary,
-# so `best - min_delta` is exact for the min_delta values below.
+# Few distinct values, so that ties and plateaus are common, and a finer grid of eighths
+# between -3 and 3: all exact in binary, as are their sums with the min_delta values below.
 values = st.sampled_from([0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0])
-sequences = st.lists(values | st.floats(-3.0, 3.0), min_size=1, max_size=12)
+eighths = st.integers(-24, 24).map(lambda k: k / 8)
+sequences = st.lists(values | eighths, min_size=1, max_size=12)
 
 
 def _answers(stopper, metrics) -> list:

@@ -2,8 +2,9 @@
 
 Different correct pipelines may draw their random numbers in another order and so train to
 other numbers; what every correct one shares are facts about its own run. Each observation
-computes such facts from one or more runs and returns them; the reference returns the same
-facts, true. The restored model scores the best epoch's val_loss and equals its checkpoint;
+returns the raw values of one or more runs (histories, states, logits, orders) and the judge
+derives the facts from them (`_facts`), for the candidate's and the reference's alike: no
+observation reports a verdict about itself. The restored model scores the best epoch's val_loss and equals its checkpoint;
 the best epoch is the first with the lowest val_loss; the run stops when the early-stopping
 rule says so; the learning rates follow StepLR; the same seed replays the run bit for bit;
 changing validation samples changes nothing in training; each epoch trains on every
@@ -27,7 +28,8 @@ from torch.utils.data import Dataset
 
 from bughunt.judge.checking import check
 from bughunt.placement import device
-from scenarios._support import assert_same, seeds
+from bughunt.placement import plain
+from scenarios._support import assert_same, finite, seeds
 
 N, FEATURES, CLASSES, VAL_FRACTION = 40, 4, 3, 0.25
 ROW_KEYS = ["epoch", "train_loss", "val_loss", "val_acc", "lr"]
@@ -82,10 +84,30 @@ def _checkpoint_state(path, names) -> dict | None:
     return next((d for d in found if isinstance(d, dict) and set(d) == set(names)), None)
 
 
-def _facts(messages: dict):
-    """A comparison that demands each fact the reference holds, with a message per fact."""
+def _value(value):
+    """A returned value as plain data: numbers and text stay, a tensor is a plain tensor,
+    anything else is named."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, torch.Tensor):
+        return plain(value)
+    return f"a {type(value).__name__}"
+
+
+def _rows(history) -> list:
+    """A history as plain data: each row's keys and values, in the row's own order."""
+    if not isinstance(history, list):
+        return _value(history)
+    return [{str(k): _value(v) for k, v in row.items()} if isinstance(row, dict) else _value(row)
+            for row in history]
+
+
+def _facts(messages: dict, derive):
+    """A comparison that derives facts from raw observations (`derive(raw, **example)`, in the
+    judge), and demands each fact the reference's run holds, with a message per fact."""
     def compare(got, expected, **example):
         assert isinstance(got, dict) and set(got) == set(expected), "the run could not be observed"
+        got, expected = derive(got, **example), derive(expected, **example)
         for key, message in messages.items():
             assert got[key] == expected[key], message
     return compare
@@ -102,34 +124,46 @@ _BEST = {
 }
 
 
+def _best_facts(raw, **example) -> dict:
+    losses, best, metric, state, saved = (raw["losses"], raw["best_epoch"], raw["best_metric"],
+                                          raw["state"], raw["saved"])
+    logits, labels = raw["logits"], raw["labels"]
+    score = float(F.cross_entropy(logits.double(), labels)) if isinstance(logits, torch.Tensor) \
+        and logits.shape == (len(labels), CLASSES) else math.nan
+    numbers = isinstance(losses, list) and all(isinstance(v, float) and math.isfinite(v) for v in losses)
+    return {
+        "checkpoint_where_configured": raw["reported"] == raw["configured"] and raw["file"],
+        "best_epoch_is_first_lowest": numbers and bool(losses) and best == losses.index(min(losses)),
+        "best_metric_is_its_val_loss": numbers and type(best) is int and 0 <= best < len(losses)
+                                       and metric == losses[best],
+        "restored_is_checkpoint": isinstance(saved, dict) and isinstance(state, dict) and set(saved) == set(state)
+                                  and all(torch.equal(state[k], saved[k]) for k in state),
+        "restored_scores_best": isinstance(metric, float) and math.isfinite(score)
+                                and math.isclose(score, metric, rel_tol=1e-4, abs_tol=1e-5),
+    }
+
+
 @check("the returned model is not the best epoch's, or the best epoch is misreported",
        given=dict(seed=seeds, epochs=st.integers(2, 4), lr=st.sampled_from([0.1, 0.3, 1.0])),
        examples=[dict(seed=0, epochs=4, lr=0.3), dict(seed=3, epochs=4, lr=1.0)],
-       compare=_facts(_BEST), max_examples=3, priority=30)
+       compare=_facts(_BEST, _best_facts), max_examples=3, priority=30)
 def keeps_the_best(module, seed, epochs, lr):
     dataset = _samples(seed)
     with tempfile.TemporaryDirectory() as folder:
         result = _run(module, seed, dataset, folder, epochs=epochs, lr=lr)
         path = Path(folder) / "best.pt"
-        reported = Path(result.checkpoint_path) == path and path.is_file()
-        saved = _checkpoint_state(path, result.model.state_dict()) if path.is_file() else None
-    losses = _column(result.history, "val_loss")
-    best = result.best_epoch
+        file = path.is_file()
+        saved = _checkpoint_state(path, result.model.state_dict()) if file else None
     model = result.model.eval()
     held_out = _validation_indices(module, dataset, seed)
     with torch.no_grad():
         parameter = next(model.parameters())
         logits = model(dataset.features[held_out].to(parameter.device))  # (V, C)
-        score = F.cross_entropy(logits, dataset.labels[held_out].to(parameter.device)).item()
-    state = _state(model)
-    return {
-        "checkpoint_where_configured": reported,
-        "best_epoch_is_first_lowest": bool(losses) and best == losses.index(min(losses)),
-        "best_metric_is_its_val_loss": 0 <= best < len(losses) and result.best_metric == losses[best],
-        "restored_is_checkpoint": saved is not None
-                                  and all(torch.equal(state[k], saved[k].cpu()) for k in state),
-        "restored_scores_best": math.isclose(score, result.best_metric, rel_tol=1e-4, abs_tol=1e-5),
-    }
+    return {"reported": str(Path(result.checkpoint_path)), "configured": str(path), "file": file,
+            "saved": None if saved is None else {k: plain(v) for k, v in saved.items()},
+            "state": _state(model), "losses": [_value(v) for v in _column(result.history, "val_loss")],
+            "best_epoch": _value(result.best_epoch), "best_metric": _value(result.best_metric),
+            "logits": plain(logits), "labels": dataset.labels[held_out]}
 
 
 def _stop_length(losses, patience, min_delta, epochs) -> int:
@@ -153,20 +187,26 @@ _STOP = {
 }
 
 
+def _stop_facts(raw, patience, min_delta, **example) -> dict:
+    history = raw["history"]
+    # "Exactly these keys": a row is its set of keys, in any order.
+    rows = isinstance(history, list) and all(
+        isinstance(row, dict) and set(row) == set(ROW_KEYS) and type(row["epoch"]) is int
+        and row["epoch"] == i and all(type(row[k]) is float and math.isfinite(row[k]) for k in ROW_KEYS[1:])
+        and 0.0 <= row["val_acc"] <= 1.0 for i, row in enumerate(history))
+    stopped = rows and len(history) == _stop_length(_column(history, "val_loss"), patience, min_delta, 6)
+    return {"rows": rows, "stopped_by_the_rule": stopped}
+
+
 @check("training does not stop when the validation loss has stopped improving for `patience` epochs",
        given=dict(seed=seeds, patience=st.integers(1, 2), min_delta=st.sampled_from([0.0, 0.05])),
        examples=[dict(seed=1, patience=1, min_delta=0.0), dict(seed=2, patience=2, min_delta=0.05)],
-       compare=_facts(_STOP), max_examples=3, priority=40)
+       compare=_facts(_STOP, _stop_facts), max_examples=3, priority=40)
 def stops_on_time(module, seed, patience, min_delta):
     with tempfile.TemporaryDirectory() as folder:
         result = _run(module, seed, _samples(seed), folder, epochs=6, patience=patience,
                       min_delta=min_delta)
-    history = result.history
-    rows = all(isinstance(row, dict) and list(row) == ROW_KEYS and type(row["epoch"]) is int
-               and row["epoch"] == i and all(type(row[k]) is float for k in ROW_KEYS[1:])
-               and 0.0 <= row["val_acc"] <= 1.0 for i, row in enumerate(history))
-    losses = _column(history, "val_loss")
-    return {"rows": rows, "stopped_by_the_rule": len(history) == _stop_length(losses, patience, min_delta, 6)}
+    return {"history": _rows(result.history)}
 
 
 def _same_rates(got, expected, lr, step_size, gamma, **example):
@@ -204,8 +244,20 @@ _REPLAY = {
 }
 
 
+def _same_states(a, b) -> bool:
+    return isinstance(a, dict) and isinstance(b, dict) and list(a) == list(b) \
+        and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def _replay_facts(raw, **example) -> dict:
+    (first, again, other), (a, b, c) = raw["histories"], raw["states"]
+    return {"same_history": finite(first) and first == again, "same_model": _same_states(a, b),
+            "other_seed_other_run": first != other or not _same_states(a, c)}
+
+
 @check("the same seed does not replay the same run, or a different seed changes nothing",
-       given=dict(seed=seeds), examples=[dict(seed=0)], compare=_facts(_REPLAY), max_examples=2, priority=40)
+       given=dict(seed=seeds), examples=[dict(seed=0)], compare=_facts(_REPLAY, _replay_facts),
+       max_examples=2, priority=40)
 def reproducible(module, seed):
     with tempfile.TemporaryDirectory() as folder:
         _scramble(seed + 1)
@@ -213,11 +265,8 @@ def reproducible(module, seed):
         _scramble(seed + 2)
         again = _run(module, seed, None, folder, "b.pt", epochs=3)
         other = _run(module, seed + 1, None, folder, "c.pt", epochs=3)
-    a, b, c = _state(first.model), _state(again.model), _state(other.model)
-    return {"same_history": first.history == again.history,
-            "same_model": list(a) == list(b) and all(torch.equal(a[k], b[k]) for k in a),
-            "other_seed_other_run": first.history != other.history
-                                    or not all(torch.equal(a[k], c[k]) for k in a)}
+    runs = (first, again, other)
+    return {"histories": [_rows(run.history) for run in runs], "states": [_state(run.model) for run in runs]}
 
 
 _LEAK = {
@@ -228,8 +277,14 @@ _LEAK = {
 }
 
 
+def _leak_facts(raw, **example) -> dict:
+    train, val = raw["train_losses"], raw["val_losses"]
+    return {"training_unchanged": finite(train) and train[0] == train[1], "validation_changed": val[0] != val[1]}
+
+
 @check("changing validation samples changes how the model trains",
-       given=dict(seed=seeds), examples=[dict(seed=0)], compare=_facts(_LEAK), max_examples=2, priority=20)
+       given=dict(seed=seeds), examples=[dict(seed=0)], compare=_facts(_LEAK, _leak_facts),
+       max_examples=2, priority=20)
 def validation_never_trains(module, seed):
     clean = _samples(seed)
     held_out = _validation_indices(module, clean, seed)
@@ -239,10 +294,8 @@ def validation_never_trains(module, seed):
     with tempfile.TemporaryDirectory() as folder:
         first = _run(module, seed, clean, folder, "a.pt", epochs=3)
         second = _run(module, seed, poisoned, folder, "b.pt", epochs=3)
-    train_losses = [_column(run.history, "train_loss") for run in (first, second)]
-    val_losses = [_column(run.history, "val_loss") for run in (first, second)]
-    return {"training_unchanged": train_losses[0] == train_losses[1],
-            "validation_changed": val_losses[0] != val_losses[1]}
+    return {"train_losses": [[_value(v) for v in _column(run.history, "train_loss")] for run in (first, second)],
+            "val_losses": [[_value(v) for v in _column(run.history, "val_loss")] for run in (first, second)]}
 
 
 _ORDER = {
@@ -287,19 +340,23 @@ class _Seen:
             self.epochs, self._current = self.epochs + [self._current], []
 
 
+def _order_facts(raw, **example) -> dict:
+    epochs, own_order = raw["epochs"], raw["own_order"]
+    return {"each_training_sample_once_per_epoch": len(epochs) == 3
+                                                   and all(sorted(e) == sorted(own_order) for e in epochs),
+            "new_order_every_epoch": all(a != b for a, b in zip(epochs, epochs[1:])),
+            "shuffled": bool(epochs) and epochs[0] != own_order}
+
+
 @check("the training samples are not reshuffled every epoch",
-       given=dict(seed=seeds), examples=[dict(seed=0)], compare=_facts(_ORDER), max_examples=2, priority=20)
+       given=dict(seed=seeds), examples=[dict(seed=0)], compare=_facts(_ORDER, _order_facts),
+       max_examples=2, priority=20)
 def reshuffles(module, seed):
     dataset = _samples(seed)
     with tempfile.TemporaryDirectory() as folder, _Seen(dataset.features) as seen:
         _run(module, seed, dataset, folder, epochs=3)
     train_part = module.split_dataset(dataset, VAL_FRACTION, seed)[0]
-    own_order = [int(i) for i in train_part.indices]
-    epochs = seen.epochs
-    return {"each_training_sample_once_per_epoch": len(epochs) == 3
-                                                   and all(sorted(e) == sorted(own_order) for e in epochs),
-            "new_order_every_epoch": all(a != b for a, b in zip(epochs, epochs[1:])),
-            "shuffled": bool(epochs) and epochs[0] != own_order}
+    return {"epochs": seen.epochs, "own_order": [int(i) for i in train_part.indices]}
 
 
 _SYNTHETIC = {
@@ -313,33 +370,43 @@ _SYNTHETIC = {
 }
 
 
+def _synthetic_facts(raw, n, features, classes, **example) -> dict:
+    items, again, other = ([item if isinstance(item, list) and len(item) == 2 else [None, None]
+                            for item in run] for run in raw["items"])
+    return {"items": all(isinstance(x, torch.Tensor) and isinstance(y, torch.Tensor)
+                         and x.dtype == torch.float32 and tuple(x.shape) == (features,) and finite(x)
+                         and y.dtype == torch.int64 and y.dim() == 0 and 0 <= int(y) < classes
+                         for x, y in items),
+            "length": len(items) == n, "same_seed_same_data": _same_items(items, again),
+            "global_rng_untouched": torch.equal(*raw["global_draws"]),
+            "other_seed_other_data": not _same_items(items, other)}
+
+
 @check("the synthetic dataset is not a fixed function of its seed",
        given=dict(seed=seeds, n=st.integers(2, 30), features=st.integers(1, 5), classes=st.integers(2, 4)),
-       examples=[dict(seed=0, n=12, features=3, classes=3)], compare=_facts(_SYNTHETIC),
+       examples=[dict(seed=0, n=12, features=3, classes=3)], compare=_facts(_SYNTHETIC, _synthetic_facts),
        max_examples=5, priority=30)
 def synthetic(module, seed, n, features, classes):
     _scramble(seed + 1)
     first = module.synthetic_dataset(n, features, classes, seed)
     after = torch.rand(3)
     _scramble(seed + 1)
-    untouched = torch.equal(after, torch.rand(3))
+    untouched = torch.rand(3)  # what the global generator gives when nobody drew from it
     _scramble(seed + 2)
     again = module.synthetic_dataset(n, features, classes, seed)
     other = module.synthetic_dataset(n, features, classes, seed + 1)
-    items, again, other = _items(first), _items(again), _items(other)
-    return {"items": all(x.dtype == torch.float32 and tuple(x.shape) == (features,)
-                         and y.dtype == torch.int64 and y.dim() == 0 and 0 <= int(y) < classes
-                         for x, y in items),
-            "length": len(items) == n, "same_seed_same_data": _same_items(items, again),
-            "global_rng_untouched": untouched, "other_seed_other_data": not _same_items(items, other)}
+    return {"items": [_items(first), _items(again), _items(other)], "global_draws": [after, untouched]}
 
 
 def _items(data) -> list:
-    return [data[i] for i in range(len(data))]
+    return [[_value(x) for x in data[i]] for i in range(len(data))]
 
 
 def _same_items(a, b) -> bool:
-    return len(a) == len(b) and all(torch.equal(x, u) and torch.equal(y, v) for (x, y), (u, v) in zip(a, b))
+    return len(a) == len(b) and all(
+        isinstance(x, torch.Tensor) and isinstance(u, torch.Tensor) and torch.equal(x, u)
+        and isinstance(y, torch.Tensor) and isinstance(v, torch.Tensor) and torch.equal(y, v)
+        for (x, y), (u, v) in zip(a, b))
 
 
 CHECKS = (keeps_the_best, stops_on_time, follows_the_schedule, reproducible, validation_never_trains,

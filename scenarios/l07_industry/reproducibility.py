@@ -68,7 +68,11 @@ def seeds_every_generator(module, seed, scramble):
 
 def _partition(got, expected, n, val_fraction, seed):
     assert isinstance(got, dict) and set(got) == set(expected), "the split could not be observed"
-    assert got["subsets"] == [True, True], "split_dataset should return two torch Subsets"
+    assert got["subsets"] == expected["subsets"], "split_dataset should return two torch Subsets"
+    a, b = got["members"]
+    got = {"sizes": [len(a), len(b)], "shared": len(set(a) & set(b)),
+           "repeated": len(a) - len(set(a)) + len(b) - len(set(b)), "missing": n - len(set(a) | set(b))}
+    expected = {"sizes": [len(part) for part in expected["members"]]}
     n_val = expected["sizes"][1]
     assert got["sizes"][1] == n_val, (
         f"{n} samples with val_fraction={val_fraction!r} put {got['sizes'][1]} samples in the "
@@ -89,11 +93,8 @@ def _partition(got, expected, n, val_fraction, seed):
        compare=_partition, priority=20)
 def partition(module, n, val_fraction, seed):
     train, val = module.split_dataset(Numbered(n), val_fraction, seed)
-    a, b = _members(train), _members(val)
-    return {"subsets": [isinstance(train, Subset), isinstance(val, Subset)],
-            "sizes": [len(a), len(b)], "shared": len(set(a) & set(b)),
-            "repeated": len(a) - len(set(a)) + len(b) - len(set(b)),
-            "missing": n - len(set(a) | set(b))}
+    return {"subsets": [isinstance(part, Subset) for part in (train, val)],
+            "members": [_members(train), _members(val)]}
 
 
 _SEEDED_MESSAGES = {
@@ -104,8 +105,15 @@ _SEEDED_MESSAGES = {
 }
 
 
+def _seeded_facts(raw) -> dict:
+    first, again, other = raw["splits"]
+    return {"same_seed_same_split": first == again, "global_rng_untouched": torch.equal(*raw["global_draws"]),
+            "other_seed_other_split": first != other}
+
+
 def _seeded(got, expected, **example):
     assert isinstance(got, dict) and set(got) == set(expected), "the split could not be observed"
+    got, expected = _seeded_facts(got), _seeded_facts(expected)
     for key, message in _SEEDED_MESSAGES.items():
         assert got[key] == expected[key], message
 
@@ -124,12 +132,10 @@ def seeded(module, val_fraction, seed, scramble):
     module.split_dataset(data, val_fraction, seed)
     after = torch.rand(4)
     torch.manual_seed(scramble)
-    untouched = torch.equal(after, torch.rand(4))
+    untouched = torch.rand(4)  # what the global generator gives when nobody drew from it
     other = module.split_dataset(data, val_fraction, seed + 1)
-    parts = [_members(part) for part in first]
-    return {"same_seed_same_split": parts == [_members(part) for part in again],
-            "global_rng_untouched": untouched,
-            "other_seed_other_split": parts != [_members(part) for part in other]}
+    return {"splits": [[_members(part) for part in split] for split in (first, again, other)],
+            "global_draws": [after, untouched]}
 
 
 CHECKS = (seeds_every_generator, partition, seeded)

@@ -2,8 +2,10 @@
 a backbone that really stays fixed in stage 2, and a stage-2 optimizer over the head only.
 
 The model is built here, with level 05's layout: `.backbone` = Linear, BatchNorm1d, ReLU,
-Dropout and `.head` = one Linear, so that a backbone left in train mode shows twice: its
-BatchNorm statistics move and its Dropout draws masks. Batches are host batches (a batch
+Dropout and `.head` = Dropout then Linear, so that a backbone left in train mode shows twice
+(its BatchNorm statistics move and its Dropout draws masks) and so does a head trained in
+eval mode; a probe in the head records [autograd on?, training?] at every forward, compared
+with a correct run's. Batches are host batches (a batch
 left on the host refuses to meet the model), of at least two samples (BatchNorm in train
 mode needs two). Every optimizer built during a run is recorded, with the names of the
 parameters it was given.
@@ -15,7 +17,7 @@ from torch import nn
 
 from bughunt.judge.checking import check
 from bughunt.placement import device, host_batches
-from scenarios._support import assert_same, assert_same_parameters, seeds
+from scenarios._support import Loader, assert_same, assert_same_parameters, seeds
 
 FEATURES, HIDDEN, CLASSES = 5, 6, 3
 train_sizes = st.lists(st.integers(2, 6), min_size=1, max_size=3)
@@ -31,11 +33,23 @@ class Backbone(nn.Module):
         return self.net(x)  # (B, H)
 
 
+class _Probe(nn.Module):
+    """Passes its input through, noting [autograd on?, training?] at every forward."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[list[bool]] = []
+
+    def forward(self, x):
+        self.calls.append([torch.is_grad_enabled(), self.training])
+        return x
+
+
 class TwoPart(nn.Module):
     def __init__(self) -> None:
         super().__init__()
         self.backbone = Backbone()
-        self.head = nn.Linear(HIDDEN, CLASSES)
+        self.head = nn.Sequential(_Probe(), nn.Dropout(0.2), nn.Linear(HIDDEN, CLASSES))
 
     def forward(self, x):
         return self.head(self.backbone(x))  # (B, C)
@@ -47,11 +61,11 @@ def _model(seed: int, mode: str) -> nn.Module:
     return model.train() if mode == "train" else model.eval()
 
 
-def _batches(seed: int, sizes: list[int]) -> list:
+def _batches(seed: int, sizes: list[int]) -> Loader:
     generator = torch.Generator().manual_seed(seed)
-    return host_batches([(torch.randn(size, FEATURES, generator=generator) * 2 + 1,  # (B, F)
-                          torch.randint(0, CLASSES, (size,), generator=generator))  # (B,)
-                         for size in sizes])
+    return Loader(host_batches([(torch.randn(size, FEATURES, generator=generator) * 2 + 1,  # (B, F)
+                                 torch.randint(0, CLASSES, (size,), generator=generator))  # (B,)
+                                for size in sizes]))
 
 
 def _train(module, model, seed, sizes, stage1, stage2, weight_decay=0.0):
@@ -122,19 +136,29 @@ class _Optimizers:
         return found
 
 
-_FROZEN = {
-    "requires_grad": "after two_stage_train, requires_grad is not False on every backbone "
-                     "parameter and True on every head parameter",
-    "backbone_in_eval_mode": "after two_stage_train the backbone is not in eval mode",
-    "backbone_kept_in_stage2": "stage 2 changed the backbone (its weights or BatchNorm statistics)",
-    "head_trained_in_stage2": "stage 2 did not change the head",
-}
-
-
 def _frozen(got, expected, **example):
     assert isinstance(got, dict) and set(got) == set(expected), "two_stage_train could not be observed"
-    for key, message in _FROZEN.items():
-        assert got[key] == expected[key], message
+    assert got["requires_grad"] == expected["requires_grad"], (
+        "after two_stage_train, requires_grad is not False on every backbone parameter and True "
+        "on every head parameter")
+    assert got["backbone_modes"] == expected["backbone_modes"], "after two_stage_train the backbone is not in eval mode"
+    forwards, want = got["head_forwards"], expected["head_forwards"]
+    assert len(forwards) == len(want), \
+        f"the head ran {len(forwards)} forward passes where a correct run makes {len(want)}"
+    for k, (seen, right) in enumerate(zip(forwards, want)):
+        assert seen[1] == right[1], (
+            f"head forward pass {k + 1} ran in {'train' if seen[1] else 'eval'} mode; a correct run "
+            f"makes it in {'train' if right[1] else 'eval'} mode (in stage 2 only the backbone is "
+            "put in eval mode: the head trains with its Dropout on)")
+    after, before = got["after"], got["only_stage1"]
+    assert isinstance(after, dict) and isinstance(before, dict) and set(after) == set(before) \
+        == set(expected["after"]), "the model's state could not be observed"
+    for name in after:
+        changed = not torch.equal(after[name], before[name])
+        if name.startswith("backbone."):
+            assert not changed, f"stage 2 changed the backbone (its weights or BatchNorm statistics): {name!r}"
+    assert any(not torch.equal(after[k], before[k]) for k in after if k.startswith("head.")), \
+        "stage 2 did not change the head"
     optimizers = got["optimizers"]
     assert isinstance(optimizers, list) and len(optimizers) == len(expected["optimizers"]), (
         f"two_stage_train built {len(optimizers) if isinstance(optimizers, list) else '?'} "
@@ -157,14 +181,10 @@ def frozen_in_stage2(module, seed, sizes, stage1, mode):
         _train(module, model, seed, sizes, stage1, 2)
     only_stage1 = _model(seed, mode)
     _train(module, only_stage1, seed, sizes, stage1, 0)
-    after, before = _state(model), _state(only_stage1)
-    backbone = [k for k in after if k.startswith("backbone.")]
-    head = [k for k in after if k.startswith("head.")]
-    return {"requires_grad": all(p.requires_grad == name.startswith("head.")
-                                 for name, p in model.named_parameters()),
-            "backbone_in_eval_mode": not model.backbone.training,
-            "backbone_kept_in_stage2": all(torch.equal(after[k], before[k]) for k in backbone),
-            "head_trained_in_stage2": not all(torch.equal(after[k], before[k]) for k in head),
+    return {"requires_grad": [[name, p.requires_grad] for name, p in model.named_parameters()],
+            "backbone_modes": [m.training for m in model.backbone.modules()],
+            "head_forwards": model.head[0].calls,
+            "after": _state(model), "only_stage1": _state(only_stage1),
             "optimizers": optimizers.names(model)}
 
 

@@ -338,7 +338,7 @@ def cleans_up(module, seed, num_samples, batch_size):
 def _same_launch(got, expected, **example):
     assert isinstance(got, dict), "run_distributed could not be observed"
     assert got.get("left") == 0, f"after run_distributed returned, {got.get('left')} of its processes were still there"
-    assert got.get("failure_raised") is True, "run_distributed returned normally although rank 1 failed"
+    assert got.get("failure") is not None, "run_distributed returned normally although rank 1 failed"
     assert got.get("left_after_failure") == 0, \
         f"after rank 1 failed, run_distributed left {got.get('left_after_failure')} processes behind"
     result = got.get("result")
@@ -364,11 +364,11 @@ def launches(module, seed):
         failing = _config(module, folder / "failing" / "ddp.pt", 0, _Samples(seed, 8, broken_rank=1), seed, 8, 2)
         try:
             module.run_distributed(WORLD, failing)
-            observed["failure_raised"] = False
+            observed["failure"] = None
         except NotImplementedError:
             raise
-        except Exception:  # noqa: BLE001 - which exception is its choice
-            observed["failure_raised"] = True
+        except Exception as error:  # noqa: BLE001 - which exception is its choice
+            observed["failure"] = type(error).__name__
         observed["left_after_failure"] = children()
         return observed
 

@@ -2,17 +2,19 @@
 
 The schedule, q_sample and the embedding are compared with the reference value for value.
 NoisePredictor's layers are free, so its checks observe properties (shapes, what the output
-depends on, per-sample independence, gradients). `ddpm_train_step` may draw t and the noise
-in either order, so its checks hand it a recording model and verify the closed form on what
-that model received: the loss and the update must be those of predicting the noise that
-produced x_t.
+depends on, per-sample independence, gradients), computed by the judge from
+the raw outputs the observation returns. `ddpm_train_step` may draw t and the noise in either
+order, so its checks hand it a recording model, return what that model received and the
+weights it ended with, and the judge verifies the closed form on them: the loss and the
+update must be those of predicting the noise that produced x_t. No observation reports a
+verdict about itself (an "inputs unchanged" flag): it returns the inputs after the call,
+compared with the reference's.
 
 Tensors a function creates without a `device=` are "on the host" while the candidate runs
 (`_on_device`): on a CPU-only machine, a forgotten device fails as it would on a GPU.
 """
 
 import contextlib
-import copy
 import types
 
 import torch
@@ -22,7 +24,8 @@ from torch.overrides import TorchFunctionMode
 
 from bughunt.judge.checking import check
 from bughunt.placement import HostTensor, device, on_host, plain
-from scenarios._support import assert_close, assert_same, seeds
+from scenarios._support import (assert_close, assert_finite, assert_same, differs, finite, largest,
+                                reaches, seeds)
 
 _FACTORIES = frozenset({torch.randn, torch.rand, torch.randint, torch.randperm, torch.normal,
                         torch.zeros, torch.ones, torch.empty, torch.full, torch.arange,
@@ -102,7 +105,7 @@ def _same_x_t(got, expected, **example):
     assert_close(got["x_t"], expected["x_t"], rtol=1e-5, atol=1e-6,
                  msg=lambda m: f"x_t is not sqrt(alpha_bar[t]) * x0 + sqrt(1 - alpha_bar[t]) * noise, "
                                f"sample by sample: {m}")
-    assert got["inputs_unchanged"] is True, "q_sample changed the x0, noise, t or alpha_bar it was given"
+    assert_same(got["inputs"], expected["inputs"], "the x0, t, noise and alpha_bar after the call", rtol=0, atol=0)
 
 
 @check("noised samples are not sqrt(alpha_bar[t]) * x0 + sqrt(1 - alpha_bar[t]) * noise, "
@@ -114,11 +117,9 @@ def _same_x_t(got, expected, **example):
 def q_sample_closed_form(module, seed, shape, T):
     x0, t, noise = _q_inputs(seed, shape, T)
     alpha_bar = _steep_alpha_bar(T).to(device())
-    before = [x.clone() for x in (x0, t, noise, alpha_bar)]
     with _on_device():
         x_t = module.q_sample(x0, t, noise, alpha_bar)
-    unchanged = all(torch.equal(a, b) for a, b in zip(before, (x0, t, noise, alpha_bar)))
-    return {"x_t": plain(x_t), "inputs_unchanged": unchanged}
+    return {"x_t": plain(x_t), "inputs": [plain(x) for x in (x0, t, noise, alpha_bar)]}
 
 
 @check("q_sample fails when the schedule lives on another device than the batch",
@@ -129,7 +130,7 @@ def q_sample_device(module, seed, shape, T):
     alpha_bar = on_host(_steep_alpha_bar(T))  # the schedule was built on the CPU
     with _on_device():
         x_t = module.q_sample(x0, t, noise, alpha_bar)
-    return {"x_t": plain(x_t), "inputs_unchanged": True}
+    return {"x_t": plain(x_t), "inputs": [plain(x) for x in (x0, t, noise, alpha_bar)]}
 
 
 # --- the time embedding ----------------------------------------------------------------
@@ -172,13 +173,16 @@ def _image_inputs(seed, image):
 
 
 def _same_properties(got, expected, **example):
-    assert isinstance(got, dict) and list(got) == list(expected), "the model's output could not be examined"
-    assert got["shape"] == expected["shape"], \
-        f"the predicted noise has shape {tuple(got['shape'])}, x_t has shape {tuple(expected['shape'])}"
-    assert got["dtype"] == expected["dtype"], f"the predicted noise is {got['dtype']}, not {expected['dtype']}"
-    assert got["depends_on_x"], "the prediction does not change when x_t changes"
-    assert got["depends_on_t"], "the prediction does not change when the step t changes"
-    assert got["inputs_unchanged"], "calling the model changes the x_t or t it was given"
+    assert isinstance(got, dict) and set(got) == set(expected), "the model's output could not be examined"
+    out, other_x, other_t = got["outputs"]
+    want = expected["outputs"][0]
+    assert isinstance(out, torch.Tensor) and out.shape == want.shape, \
+        f"the predicted noise has shape {tuple(getattr(out, 'shape', ()))}, x_t has shape {tuple(want.shape)}"
+    assert out.dtype == want.dtype, f"the predicted noise is {out.dtype}, not {want.dtype}"
+    assert_finite(got["outputs"], "the predicted noise")
+    assert differs(out, other_x), "the prediction does not change when x_t changes"
+    assert differs(out, other_t), "the prediction does not change when the step t changes"
+    assert_same(got["inputs"], expected["inputs"], "x_t and t after the calls", rtol=0, atol=0)
 
 
 @check("the predicted noise has the wrong shape, or ignores x_t or the step t",
@@ -190,22 +194,21 @@ def _same_properties(got, expected, **example):
 def predictor_outputs(module, seed, image):
     model = _predictor(module, seed, image).eval()
     x_t, t = _image_inputs(seed, image)
-    before = (x_t.clone(), t.clone())
     with torch.no_grad(), _on_device():
         out = model(x_t, t)
         other_x = model(x_t + 1.0, t)
         other_t = model(x_t, (t + 250) % 1000)
-    unchanged = torch.equal(before[0], x_t) and torch.equal(before[1], t)
-
-    def differs(a, b):
-        return a.shape == b.shape and not torch.allclose(plain(a), plain(b), rtol=0, atol=1e-6)
-    return {"shape": list(out.shape), "dtype": out.dtype, "depends_on_x": differs(out, other_x),
-            "depends_on_t": differs(out, other_t), "inputs_unchanged": unchanged}
+    return {"outputs": [plain(out), plain(other_x), plain(other_t)], "inputs": [plain(x_t), plain(t)]}
 
 
 def _independent(got, expected, **example):
-    assert isinstance(got, float), "the model's output could not be examined"
-    assert got <= 1e-5, (f"in eval mode, a sample's prediction changes by up to {got:.3g} when it "
+    assert isinstance(got, dict) and set(got) == {"together", "alone"}, "the model's output could not be examined"
+    together, alone = got["together"], got["alone"]
+    assert isinstance(together, torch.Tensor) and len(alone) == together.shape[0], \
+        "the model's output could not be examined"
+    assert_finite(got, "the predicted noise")
+    gap = largest(float((together[i] - a[0]).abs().max()) for i, a in enumerate(alone))
+    assert gap <= 1e-5, (f"in eval mode, a sample's prediction changes by up to {gap:.3g} when it "
                          "shares the batch with other samples")
 
 
@@ -221,14 +224,15 @@ def predictor_per_sample(module, seed, image):
         alone = [model(x_t[i:i + 1], t[i:i + 1]) for i in range(x_t.shape[0])]
     if together.shape != x_t.shape or any(a.shape != x_t[:1].shape for a in alone):
         return "a prediction has the wrong shape"
-    return max(float((plain(together[i]) - plain(a[0])).abs().max()) for i, a in enumerate(alone))
+    return {"together": plain(together), "alone": [plain(a) for a in alone]}
 
 
 def _all_reached(got, expected, **example):
-    assert isinstance(got, dict) and list(got) == list(expected), "the gradients could not be examined"
-    assert got["without_gradient"] == [], \
-        f"training would never change these parameters (no gradient reaches them): {got['without_gradient']}"
-    assert got["input_gradient"], "no gradient flows back to x_t"
+    assert isinstance(got, dict) and set(got) == set(expected), "the gradients could not be examined"
+    assert isinstance(got["parameters"], dict) and got["parameters"], "the model has no parameters to train"
+    missing = [name for name, grad in got["parameters"].items() if not reaches(grad)]
+    assert not missing, f"training would never change these parameters (no finite gradient reaches them): {missing}"
+    assert reaches(got["input"]), "no finite gradient flows back to x_t"
 
 
 @check("training the model would leave some of its weights untouched",
@@ -243,9 +247,9 @@ def predictor_gradients(module, seed, image):
         out = model(x_t, t)
     weights = torch.randn(out.shape, generator=torch.Generator().manual_seed(seed)).to(out.device)
     (out * weights).sum().backward()
-    missing = [name for name, p in model.named_parameters()
-               if p.requires_grad and (p.grad is None or not bool(p.grad.ne(0).any()))]
-    return {"without_gradient": missing, "input_gradient": x_t.grad is not None and bool(x_t.grad.ne(0).any())}
+    return {"parameters": {name: None if p.grad is None else plain(p.grad)
+                           for name, p in model.named_parameters()},
+            "input": None if x_t.grad is None else plain(x_t.grad)}
 
 
 # --- ddpm_train_step -------------------------------------------------------------------
@@ -304,38 +308,48 @@ def _step(module, seed, shape, T, lr, train, global_seed):
     model = _Recorder(shape[1:], T, seed).to(device()).train(train)
     for p in model.parameters():
         p.grad = torch.full_like(p, 0.5)  # stale gradients from an earlier caller
-    start = copy.deepcopy(model)
     optimizer = _SGD(model.parameters(), lr=lr)
     generator = torch.Generator(device=device()).manual_seed(seed)
     torch.manual_seed(global_seed)
     with _on_device():
         loss = module.ddpm_train_step(model, x0, optimizer, _schedule(T), generator)
-    return x0, model, start, loss
+    return model, loss
 
 
-def _closed_form(x0, model, start, loss, T, lr):
-    """What the step should have done, judged from what the model received."""
-    if not model.calls:
+def _raw_step(model, loss):
+    """What the step did, as raw data: the model's last call, its mode, the loss, the weights."""
+    return {"call": model.calls[-1] if model.calls else None, "training": model.training,
+            "loss": loss if isinstance(loss, float) else f"a {type(loss).__name__}",
+            "parameters": [plain(p) for p in model.parameters()]}
+
+
+def _closed_form(raw, seed, shape, T, lr, train):
+    """What the step should have done, judged (in the judge) from what the model received."""
+    x0 = torch.randn(shape, generator=torch.Generator().manual_seed(seed))  # as `_step` made it
+    start = _Recorder(shape[1:], T, seed).train(train)
+    call, loss = raw["call"], raw["loss"]
+    if call is None:
         return {"called": False}
-    call = model.calls[-1]
     t, x_t = call["t"], call["x_t"]
     found = {"called": True, "t_dtype": t.dtype, "t_shape": list(t.shape), "x_t_shape": list(x_t.shape),
-             "mode": [call["training"], model.training], "loss_type": type(loss).__name__}
+             "mode": [call["training"], raw["training"]], "loss_type": "float" if isinstance(loss, float) else loss}
     if t.dtype != torch.int64 or list(t.shape) != [x0.shape[0]] or x_t.shape != x0.shape:
+        return found
+    found["finite"] = finite([x_t, call["out"], raw["parameters"]]) and finite(loss)
+    if not found["finite"]:
         return found
     found["t_in_range"] = bool(((t >= 0) & (t < T)).all())
     if not found["t_in_range"]:
         return found
     alpha_bar = _schedule(T).alpha_bar.double()[t].reshape(-1, *[1] * (x0.dim() - 1))
-    noise = (x_t.double() - alpha_bar.sqrt() * plain(x0).double()) / (1.0 - alpha_bar).sqrt()
+    noise = (x_t.double() - alpha_bar.sqrt() * x0.double()) / (1.0 - alpha_bar).sqrt()
     expected_loss = float(((call["out"].double() - noise) ** 2).mean())
     found["loss_is_noise_mse"] = isinstance(loss, float) and abs(loss - expected_loss) <= 1e-4 * max(1.0, expected_loss)
-    start.zero_grad()
-    target = noise.float().to(device())
-    torch.nn.functional.mse_loss(start(x_t.to(device()), t.to(device())), target).backward()
-    gaps = [float((plain(p) - (plain(q) - lr * plain(q.grad))).abs().max())
-            for p, q in zip(model.parameters(), start.parameters())]
-    found["update_is_that_loss"] = max(gaps) <= 1e-5
+    torch.nn.functional.mse_loss(start(x_t, t), noise.float()).backward()
+    after = raw["parameters"]
+    found["update_is_that_loss"] = len(after) == 3 and all(
+        p.shape == q.shape for p, q in zip(after, start.parameters())) and largest(
+        float((p - (q.detach() - lr * q.grad)).abs().max()) for p, q in zip(after, start.parameters())) <= 1e-5
     # Loose bounds, tested on large batches only: a correct step fails them once in ~10^5.
     found["noise_standard"] = noise.numel() < 100 or (abs(float(noise.mean())) < 0.4
                                                       and 0.6 < float(noise.std()) < 1.4)
@@ -349,6 +363,7 @@ _STEP_WORDS = {
     "x_t_shape": "the noisy batch handed to the model does not have x0's shape",
     "mode": "the step changes the model's train/eval mode (the caller's choice)",
     "loss_type": "the returned loss is not a Python float",
+    "finite": "the step produces NaN or infinite values (in x_t, the prediction, the loss or the weights)",
     "t_in_range": "the steps t handed to the model fall outside [0, T)",
     "loss_is_noise_mse": "the returned loss is not the MSE between the model's prediction and the noise "
                          "that produced x_t from x0",
@@ -362,7 +377,8 @@ _SHOWN = frozenset({"t_dtype", "t_shape", "x_t_shape", "mode", "loss_type"})  # 
 
 
 def _follows_closed_form(got, expected, **example):
-    assert isinstance(got, dict), "the training step could not be examined"
+    assert isinstance(got, dict) and set(got) == set(expected), "the training step could not be examined"
+    got, expected = _closed_form(got, **example), _closed_form(expected, **example)
     for key, value in expected.items():
         shown = f" (got {got[key]!r}, expected {value!r})" if key in got and key in _SHOWN else ""
         assert key in got and got[key] == value, _STEP_WORDS[key] + shown
@@ -376,15 +392,22 @@ def _follows_closed_form(got, expected, **example):
                  dict(seed=2, shape=(32, 4), T=20, lr=0.1, train=True)],
        compare=_follows_closed_form, max_examples=8)
 def step_follows_closed_form(module, seed, shape, T, lr, train):
-    x0, model, start, loss = _step(module, seed, shape, T, lr, train, global_seed=seed + 1)
-    return _closed_form(x0, model, start, loss, T, lr)
+    model, loss = _step(module, seed, shape, T, lr, train, global_seed=seed + 1)
+    return _raw_step(model, loss)
 
 
 def _reproducible(got, expected, **example):
-    assert isinstance(got, dict) and list(got) == list(expected), "the training step could not be examined"
-    assert got["same_steps"], ("two steps with generators in the same state draw different t or noise "
-                               "when the global random state differs")
-    assert got["same_result"], "two steps with generators in the same state give different losses or weights"
+    assert isinstance(got, list) and len(got) == 2 and all(isinstance(run, dict) for run in got), \
+        "the training step could not be examined"
+    first, second = got
+    assert finite(first) and finite(second), "the training step produces NaN or infinite values"
+    same_steps = len(first["calls"]) == len(second["calls"]) and all(
+        torch.equal(x[0], y[0]) and torch.equal(x[1], y[1]) for x, y in zip(first["calls"], second["calls"]))
+    assert same_steps, ("two steps with generators in the same state draw different t or noise "
+                        "when the global random state differs")
+    same_result = first["loss"] == second["loss"] and len(first["parameters"]) == len(second["parameters"]) \
+        and all(torch.equal(p, q) for p, q in zip(first["parameters"], second["parameters"]))
+    assert same_result, "two steps with generators in the same state give different losses or weights"
 
 
 @check("the same generator state gives a different training step",
@@ -392,13 +415,8 @@ def _reproducible(got, expected, **example):
        compare=_reproducible, max_examples=4)
 def generator_reproducible(module, seed, shape):
     runs = [_step(module, seed, shape, 10, 0.1, True, global_seed=g) for g in (seed + 11, seed + 12)]
-    (_, a, _, loss_a), (_, b, _, loss_b) = runs
-    calls_a, calls_b = a.calls, b.calls
-    same_steps = len(calls_a) == len(calls_b) and all(
-        torch.equal(x["t"], y["t"]) and torch.equal(x["x_t"], y["x_t"]) for x, y in zip(calls_a, calls_b))
-    same_result = loss_a == loss_b and all(torch.equal(plain(p), plain(q))
-                                           for p, q in zip(a.parameters(), b.parameters()))
-    return {"same_steps": same_steps, "same_result": same_result}
+    return [{"calls": [[call["t"], call["x_t"]] for call in model.calls], "loss": _raw_step(model, loss)["loss"],
+             "parameters": [plain(p) for p in model.parameters()]} for model, loss in runs]
 
 
 def _covers(got, expected, T, **example):
@@ -409,7 +427,7 @@ def _covers(got, expected, T, **example):
        given=dict(seed=seeds, T=st.integers(2, 5)), examples=[dict(seed=6, T=4)],
        compare=_covers, max_examples=4)
 def steps_cover_range(module, seed, T):
-    _, model, _, _ = _step(module, seed, (96, 1), T, 0.1, True, global_seed=seed)
+    model, _ = _step(module, seed, (96, 1), T, 0.1, True, global_seed=seed)
     return sorted({int(v) for call in model.calls for v in call["t"].tolist()})
 
 

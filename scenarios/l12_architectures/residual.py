@@ -2,7 +2,8 @@
 
 Layer names and initialisation are the learner's choice, so nothing is loaded across by
 name (see `_common`): the checks observe shapes, the identity a block becomes with zero
-weights, which input pixels feed each output pixel, gradients, per-sample independence,
+weights, outputs that are never negative (the last ReLU comes after the addition), which
+input pixels feed each output pixel, gradients, per-sample independence,
 how make_layer calls the block class it is given, and the sizes SmallResNet's blocks see.
 """
 
@@ -13,7 +14,7 @@ from torch import nn
 from bughunt.judge.checking import check
 from scenarios.l12_architectures._common import (
     assert_gradients, assert_independent, assert_same_dependence, assert_shapes_in_both_modes,
-    built, dependence, described, gradients, images, independent, pixels, seeds, shape_text,
+    built, dependence, described, gradients, images, independent, outputs, pixels, seeds, shape_text,
     shapes_in_both_modes, widths, zeroed)
 from scenarios._support import assert_close
 
@@ -80,6 +81,31 @@ def identity_path(module, seed, kind, channels, train, height, width):
     x = images(seed, 2, channels, height, width).abs()  # (B, C, H, W), x >= 0
     with torch.no_grad():
         return block(x)
+
+
+def _non_negative(got, expected, kind, channels, out, stride, **example):
+    call = _call(kind, channels, out, stride)
+    assert isinstance(got, dict) and set(got) == set(expected), f"{call} could not be called in both modes"
+    for mode, value in got.items():
+        assert isinstance(value, torch.Tensor) and value.shape == expected[mode].shape, (
+            f"in {mode} mode, {call} returns {shape_text(described(value) if isinstance(value, torch.Tensor) else value)}")
+        assert bool(torch.isfinite(value).all()), f"in {mode} mode, {call} returns NaN or infinite values"
+        negative = int((value < 0).sum())
+        assert negative == 0, (
+            f"in {mode} mode, {negative} of {value.numel()} outputs of {call} are negative (down to "
+            f"{float(value.min()):.3g}); the block returns ReLU(branch(x) + shortcut(x)), never negative")
+
+
+@check("a residual block returns negative values: its last ReLU does not come after the addition",
+       given=dict(seed=seeds, kind=kinds, channels=widths, out=st.none() | widths, stride=strides,
+                  height=pixels, width=pixels),
+       examples=[dict(seed=5, kind="basic", channels=3, out=None, stride=1, height=5, width=6),
+                 dict(seed=6, kind="bottleneck", channels=8, out=2, stride=1, height=4, width=5),
+                 dict(seed=7, kind="basic", channels=2, out=4, stride=2, height=6, width=4)],
+       compare=_non_negative, max_examples=6, priority=30)
+def outputs_non_negative(module, seed, kind, channels, out, stride, height, width):
+    block = _block(module, kind, channels, out, stride, seed)
+    return outputs(block, images(seed, 2, channels, height, width))
 
 
 def _field(got, expected, kind, channels, out, stride, **example):
@@ -255,5 +281,6 @@ def resnet_gradients(module, seed, channels, height, width):
 
 
 # Cheap, telling checks first: a mutant is decided by its first failing check.
-CHECKS = (block_shapes, resnet_stages, stage_blocks, receptive_field, identity_path, gradients_reach,
+CHECKS = (block_shapes, resnet_stages, stage_blocks, outputs_non_negative, receptive_field, identity_path,
+          gradients_reach,
           stage_of_blocks, per_sample, resnet_gradients)

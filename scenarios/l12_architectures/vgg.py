@@ -1,15 +1,17 @@
 """Checks for `VGGBlock` and `SimpleCNN`: shapes, kernels, gradients, per-sample independence.
 
 Layer names and initialisation are the learner's choice, so nothing is loaded across by
-name (see `_common`).
+name (see `_common`). SimpleCNN's outputs are logits: not probabilities (rows of values in
+[0, 1] that sum to 1), which is what a softmax at the end would make them.
 """
 
+import torch
 from hypothesis import strategies as st
 
 from bughunt.judge.checking import check
 from scenarios.l12_architectures._common import (
     assert_gradients, assert_independent, assert_shapes_in_both_modes, built, gradients, images,
-    independent, kernels, pixels, seeds, shapes_in_both_modes, widths)
+    independent, kernels, outputs, pixels, seeds, shapes_in_both_modes, widths)
 
 convs = st.integers(1, 3)
 
@@ -74,6 +76,31 @@ def logits_shape(module, seed, batch, in_channels, num_classes, height, width):
     return shapes_in_both_modes(model, images(seed, batch, in_channels, height, width))
 
 
+def _are_logits(got, expected, **example):
+    call = _model_call(**example)
+    assert isinstance(got, dict) and set(got) == set(expected), f"{call} could not be called in both modes"
+    for mode, value in got.items():
+        assert isinstance(value, torch.Tensor) and value.shape == expected[mode].shape, \
+            f"in {mode} mode, {call} does not return (B, num_classes) logits"
+        assert bool(torch.isfinite(value).all()), f"in {mode} mode, {call} returns NaN or infinite values"
+        value = value.double()
+        probabilities = bool(((value >= 0) & (value <= 1)).all()) and \
+            bool(((value.sum(dim=1) - 1).abs() <= 1e-4).all())
+        assert not probabilities, (
+            f"in {mode} mode, every row {call} returns is in [0, 1] and sums to 1: probabilities "
+            "(a softmax), where the model should return logits (CrossEntropyLoss applies the softmax)")
+
+
+@check("SimpleCNN returns probabilities (a softmax) instead of logits",
+       given=dict(seed=seeds, batch=st.integers(2, 4), in_channels=st.integers(1, 3),
+                  num_classes=st.integers(2, 5), height=pixels, width=pixels),
+       examples=[dict(seed=2, batch=4, in_channels=3, num_classes=4, height=6, width=5)],
+       compare=_are_logits, max_examples=3, priority=30)
+def returns_logits(module, seed, batch, in_channels, num_classes, height, width):
+    model = _model(module, in_channels, num_classes, seed)
+    return outputs(model, images(seed, batch, in_channels, height, width))
+
+
 def _what(kind, in_channels, **example) -> str:
     if kind == "block":
         return _block_call(in_channels, 3, 2)
@@ -114,4 +141,4 @@ def gradients_reach(module, seed, kind, in_channels, height, width):
     return gradients(model, images(seed, 2, in_channels, height, width), seed)
 
 
-CHECKS = (block_shapes, logits_shape, block_kernels, per_sample, gradients_reach)
+CHECKS = (block_shapes, logits_shape, returns_logits, block_kernels, per_sample, gradients_reach)

@@ -61,3 +61,23 @@ def test_every_way_pytorch_moves_a_tensor_counts_as_a_move(move):
 ], ids=["as_tensor", "tensor", "to-host-tensor", "new_tensor", "copy_"])
 def test_copies_without_a_device_stay_on_the_host(stay):
     assert isinstance(stay(on_host(torch.randn(4, 3))), HostTensor)
+
+
+def test_a_host_batch_reports_another_device_than_the_training_device():
+    batch, on_device = on_host(torch.randn(4, 3)), torch.randn(3)
+    assert batch.device != on_device.device  # as a CPU batch beside a CUDA model
+    assert batch.device.type == "cpu"
+
+
+def test_a_device_guard_moves_a_host_tensor():
+    schedule, x0 = on_host(torch.rand(5)), torch.randn(5)
+    if schedule.device != x0.device:  # a library's guard: move only when elsewhere
+        schedule = schedule.to(x0.device)
+    assert type(schedule) is torch.Tensor
+    assert type(schedule * x0) is torch.Tensor
+
+
+def test_moving_to_the_host_device_stays_on_the_host():
+    batch = on_host(torch.randn(2))
+    assert isinstance(batch.to(batch.device), HostTensor)
+    assert isinstance(torch.as_tensor(batch, device=batch.device), HostTensor)
