@@ -9,6 +9,7 @@ from bughunt.judge import grader
 
 SCENARIO = catalog.scenario("l03_training.one_epoch")
 REFERENCE = SCENARIO.reference_path.read_text()
+STUB = "def train_one_epoch(*args):\n    return 0.0\n"  # the API, so the file reaches a runner
 
 
 def verdict_for(source, timeout=10.0):
@@ -24,11 +25,11 @@ def test_the_reference_passes_every_check():
 @pytest.mark.parametrize("source, status, words", [
     ("def broken(:\n", "fail", "SyntaxError"),
     ("def train_one_epoch(*args):\n    raise ValueError('nope')\n", "fail", "nope"),
-    ("import sys\nsys.exit(0)\n", "fail", "sys.exit(0)"),
-    ("raise RuntimeError('boom at import')\n", "fail", "boom at import"),
-    ("import os\nos._exit(0)\n", "crash", "os._exit"),
-    ("import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)\n", "crash", "signal"),
-    ("import torch\nhuge = torch.empty(6 * 2**30, dtype=torch.uint8)\n", "fail", "allocate"),
+    (STUB + "import sys\nsys.exit(0)\n", "fail", "sys.exit(0)"),
+    (STUB + "raise RuntimeError('boom at import')\n", "fail", "boom at import"),
+    (STUB + "import os\nos._exit(0)\n", "crash", "os._exit"),
+    (STUB + "import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)\n", "crash", "signal"),
+    (STUB + "import torch\nhuge = torch.empty(6 * 2**30, dtype=torch.uint8)\n", "fail", "allocate"),
     ("def train_one_epoch(*args):\n    import os\n    os._exit(3)\n", "crash", "os._exit"),
 ])
 def test_misbehaving_modules_get_a_clear_verdict(source, status, words):
@@ -40,7 +41,7 @@ def test_misbehaving_modules_get_a_clear_verdict(source, status, words):
 
 def test_an_endless_loop_times_out_within_the_limit():
     started = time.monotonic()
-    verdict = verdict_for("while True:\n    pass\n", timeout=2.0)
+    verdict = verdict_for(STUB + "while True:\n    pass\n", timeout=2.0)
     assert time.monotonic() - started < 120  # start-up and import have bounds of their own
     assert verdict.first_failure.status == "timeout"
     assert all(o.status == "not-run" for o in verdict.outcomes[1:])
@@ -53,7 +54,8 @@ def test_an_endless_loop_inside_a_check_names_that_check_and_every_check_gets_an
     # a fresh runner per check
     assert [o.status for o in verdict.outcomes] == ["timeout"] * len(grader.checks_of(SCENARIO.id))
     assert verdict.first_failure.name == "same_updates"
-    assert time.monotonic() - started < 40
+    assert "of CPU" in verdict.first_failure.message
+    assert time.monotonic() - started < 60  # the file's own budget bounds it, however many checks
 
 
 def test_a_stub_is_not_implemented_in_every_check():
