@@ -204,7 +204,9 @@ class _Grading:
             self._finish()
         if not self.job.stop_at_first_failure:
             reached = {o.name for o in outcomes}
-            outcomes += [Outcome(c.name, Status.NOT_RUN) for c in self.checks if c.name not in reached]
+            spent = self.wall_left <= 0  # the file's own budget: what is left counts as timed out
+            outcomes += [Outcome(c.name, Status.TIMEOUT, c.symptom, self._spent_message()) if spent
+                         else Outcome(c.name, Status.NOT_RUN) for c in self.checks if c.name not in reached]
         return Verdict(self.job.scenario_id, self.job.filename, outcomes, time.monotonic() - started,
                        "\n".join(t for t in self.output if t)[-2000:], isolation.level(), self.job.seed)
 
@@ -221,6 +223,10 @@ class _Grading:
                            f"the file does not define {', '.join(missing)} at its top level")
         return None
 
+    @staticmethod
+    def _spent_message() -> str:
+        return f"not run: the file used up the {FILE_WALL:g} s it may keep the grader waiting"
+
     def _budget(self, cpu: float, wall: float) -> Budget:
         return Budget(cpu, max(0.0, min(wall, self.wall_left)))
 
@@ -230,12 +236,15 @@ class _Grading:
             self._finish()
             self.restarts += 1
         self.runner = self.pool.take()
-        self.runner.wait_ready()  # a runner's own start is not the candidate's doing
+        booting = time.monotonic()
+        self.runner.wait_ready()
+        if self.restarts:  # a fresh start after a crash or a time-out is the candidate's doing
+            self.wall_left -= time.monotonic() - booting
         asked = time.monotonic()
         try:
             failure = self.runner.load(self.job.source, self.job.filename,
                                        f"candidate_{self.scenario.module_name}", self.scenario.checks_module,
-                                       self._budget(self.timeout, max(MIN_WALL, 3 * self.timeout)))
+                                       self._budget(self.timeout, max(MIN_WALL, 2 * self.timeout)))
         except RunnerLost as lost:
             return Outcome(IMPORTS, lost.status, "the module fails as soon as it is imported", lost.message)
         finally:
@@ -260,13 +269,12 @@ class _Grading:
         started = time.monotonic()
         runner = self.runner
         chk = with_secret(chk, self.job.seed)
-        left = {"cpu": self.timeout, "wall": max(MIN_WALL, 3 * self.timeout)}  # this check's, over its examples
+        left = {"cpu": self.timeout, "wall": max(MIN_WALL, 2 * self.timeout)}  # this check's, over its examples
 
         def prop(**drawn) -> None:
             shown = show_example(drawn)
             if self.wall_left <= 0:
-                raise _Stop(Outcome(chk.name, Status.TIMEOUT, chk.symptom,
-                                    f"the file used up its {FILE_WALL:g} s for all checks", shown))
+                raise _Stop(Outcome(chk.name, Status.TIMEOUT, chk.symptom, self._spent_message(), shown))
             asked = time.monotonic()
             try:
                 status, got = runner.observe(chk.name, drawn, self._budget(left["cpu"], left["wall"]))

@@ -10,10 +10,10 @@ from bughunt.judge.checking import Outcome, Status
 # Budgets, per check: CPU seconds of the candidate's runner (what an endless loop burns and a
 # busy machine does not inflate), and a wall-clock backstop for code that only sleeps.
 DEFAULT_TIMEOUT = 6.0
-MIN_WALL = 15.0
+MIN_WALL = 10.0
 # One file, all checks and its import together, waits at most this long on the candidate;
 # with the runners' starts, one hostile file holds `check` for under a minute.
-FILE_WALL = 40.0
+FILE_WALL = 30.0
 
 IMPORTS = "imports"  # the outcome's name when the file fails before any check runs
 API = "api"  # ... when it does not define what the scenario asks for

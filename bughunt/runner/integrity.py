@@ -81,14 +81,15 @@ class Snapshot:
                     namespace = vars(value)
                     classes.append((value, namespace, len(namespace),
                                     {k: v for k, v in namespace.items() if _kept(v, True)}))
-                elif isinstance(value, (list, tuple)) and own:
-                    for item in value:
-                        if isinstance(item, Check) and id(item) not in seen:
-                            seen.add(id(item))
-                            state = object.__getattribute__(item, "__dict__")
-                            checks.append((item.name, state, tuple(state.values())))
-                            if isinstance(item.observe, types.FunctionType):
-                                functions.append((item.observe, _function_state(item.observe)))
+            # The checks themselves: module-level `Check`s and the `CHECKS` that list them.
+            for value in vars(module).values() if own else ():
+                for item in value if isinstance(value, (list, tuple)) else [value]:
+                    if isinstance(item, Check) and id(item) not in seen:
+                        seen.add(id(item))
+                        state = object.__getattribute__(item, "__dict__")
+                        checks.append((item.name, state, tuple(state.values())))
+                        if isinstance(item.observe, types.FunctionType):
+                            functions.append((item.observe, _function_state(item.observe)))
         self.protected_ids = frozenset(id(f) for f, _ in functions) | frozenset(id(c[0]) for c in classes)
         self.changed = _checker(modules, functions, classes, checks, sys.modules, len)
 

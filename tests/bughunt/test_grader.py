@@ -83,3 +83,28 @@ def test_run_many_reports_every_job_by_index():
     results = dict(grader.run_many(jobs, workers=2))
     assert sorted(results) == [0, 1, 2]
     assert [results[i].passed for i in range(3)] == [True, False, True]
+
+
+def test_a_secret_seed_moves_the_explicit_examples_seeds_within_their_range():
+    chk = next(c for c in grader.checks_of(SCENARIO.id) if any("seed" in e for e in c.examples))
+    assert grader.with_secret(chk, 0) is chk
+    moved = grader.with_secret(chk, 123456789)
+    assert [e["seed"] for e in moved.examples] != [e["seed"] for e in chk.examples]
+    assert all(0 <= e["seed"] <= 2**16 for e in moved.examples)
+    assert [{k: v for k, v in e.items() if k != "seed"} for e in moved.examples] == \
+        [{k: v for k, v in e.items() if k != "seed"} for e in chk.examples]
+    assert grader.with_secret(chk, 123456789) == moved  # the same secret, the same examples
+
+
+def test_the_seed_comes_from_the_environment_and_is_recorded(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "bughunt", "check", SCENARIO.id, str(SCENARIO.reference_path),
+                           "--json", "--isolation", "process"], capture_output=True, text=True, timeout=300,
+                          cwd=tmp_path, env={**os.environ, "BUGHUNT_SEED": "4242"})
+    document = json.loads(done.stdout)
+    assert done.returncode == 0 and document["passed"], done.stdout[-800:]
+    assert document["seed"] == 4242

@@ -165,7 +165,7 @@ def test_an_endless_loop_in_a_check_is_stopped_by_its_cpu(tmp_path):
 def test_a_sleeper_holds_check_for_less_than_a_minute(tmp_path):
     """Sleeps through its import, then through every check: the wall backstops and the
     file's own budget bound it."""
-    _refused(tmp_path, "import time\ntime.sleep(12)\n"
+    _refused(tmp_path, "import time\ntime.sleep(8)\n"
                        "def train_one_epoch(*args):\n    time.sleep(120)\n")
 
 
