@@ -142,10 +142,19 @@ def command(argv: list[str], hidden: list[Path], shown: list[Path] = ()) -> list
         wrapped += ["--ro-bind", str(path), str(path)]
     for link in links:
         wrapped += ["--symlink", os.readlink(link), str(link)]
+    emptied = []
     for path in {p.resolve() for p in hidden if p.exists()}:
         if any(path.is_relative_to(k) for k in kept):
-            wrapped += ["--tmpfs", str(path)] if path.is_dir() else ["--ro-bind", "/dev/null", str(path)]
+            emptied += [path] if path.is_dir() else []
+            wrapped += ["--perms", "0755", "--tmpfs", str(path)] if path.is_dir() else \
+                ["--ro-bind", "/dev/null", str(path)]
+    made: set[Path] = set(above)
     for path in shown:
+        for folder in reversed(Path(path).parents):  # passable for RUNNER_UID, as above
+            bound = any(folder.is_relative_to(k) for k in kept) and not any(folder.is_relative_to(e) for e in emptied)
+            if folder not in made and not bound and not any(k.is_relative_to(folder) for k in kept):
+                made.add(folder)
+                wrapped += ["--perms", "0755", "--dir", str(folder)]
         wrapped += ["--ro-bind", str(path), str(path)]
     wrapped += ["--chdir", "/tmp", "--setenv", "HOME", "/tmp"]
     return wrapped + argv
