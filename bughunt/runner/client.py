@@ -34,7 +34,7 @@ from bughunt.wire import Op
 
 # The runner's start (bubblewrap, Python, torch, the checks) is bounded on its own: a busy
 # machine may take many seconds, and none of it counts against a check. The candidate's
-# import is bounded apart from both, by `load_timeout`.
+# import has a `Budget` of its own, like each check.
 START_TIMEOUT = 180.0
 OUTPUT_TAIL = 2000
 CPU_POLL = 0.25  # seconds between two readings of the runner's CPU time
@@ -48,9 +48,6 @@ class Budget:
 
     cpu: float
     wall: float
-
-    def within(self, wall: float) -> Budget:
-        return Budget(self.cpu, max(0.0, min(self.wall, wall)))
 
 _live: set[int] = set()
 _live_lock = threading.Lock()

@@ -38,7 +38,6 @@ from functools import cache
 from pathlib import Path
 
 NAMESPACES, UID, PROCESS = "namespaces", "uid", "process"
-LEVELS = (NAMESPACES, UID, PROCESS)
 RUNNER_UID = 65534  # nobody
 # torch loaded takes under 1 GiB; the checks' tensors are tiny. A runaway allocation becomes
 # a MemoryError instead of swapping the machine. Not applied with CUDA, whose driver

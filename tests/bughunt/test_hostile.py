@@ -302,3 +302,18 @@ def test_a_cache_someone_else_could_write_is_not_read(tmp_path, monkeypatch):
     assert ref.load() == {}
     ref.path.chmod(0o600)
     assert list(reference.Reference(EPOCH, "cpu").load()) == ["same_updates:forged"]
+
+
+def test_the_integrity_work_costs_less_than_a_tenth_of_a_second_of_cpu():
+    """The snapshot once per runner, and one comparison after the import and after each of
+    a scenario's observations (48 here), in CPU time: a busy machine does not inflate it."""
+    import importlib
+
+    from bughunt.runner import integrity
+
+    importlib.import_module(EPOCH.checks_module)
+    started = time.process_time()
+    snapshot = integrity.Snapshot()
+    for _ in range(49):
+        assert snapshot.changed() is None
+    assert time.process_time() - started < 0.1
