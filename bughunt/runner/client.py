@@ -65,6 +65,7 @@ class RunnerLost(Exception):
         self.status = status  # TIMEOUT, CRASH, or FAIL when the candidate tampered
         self.message = message
         self.tampered = tampered  # the candidate wrote on the channel itself
+        self.late = ""  # for a time-out: which budget ran out ("6 s of CPU")
 
 
 class Runner:
@@ -135,8 +136,8 @@ class Runner:
                                   "while importing the file")
         except RunnerLost as lost:
             if lost.status == Status.TIMEOUT:
-                raise RunnerLost(Status.TIMEOUT, lost.message.replace("far too slow", "an import far too slow")
-                                 .replace("an endless loop", "an endless loop at module level")) from None
+                raise RunnerLost(Status.TIMEOUT, f"did not finish importing within {lost.late}: an endless "
+                                                 "loop at module level, or an import far too slow") from None
             raise
         if reply["op"] == Op.LOADED:
             self.busy = True
@@ -213,8 +214,9 @@ class Runner:
             reply = self._open(message)
         except TimeoutError as late:
             self.kill()
-            raise RunnerLost(Status.TIMEOUT, f"stopped {when} after {late}: an endless loop, "
-                                             "or far too slow") from None
+            lost = RunnerLost(Status.TIMEOUT, f"stopped {when} after {late}: an endless loop, or far too slow")
+            lost.late = str(late)
+            raise lost from None
         except (EOFError, OSError):
             self.kill()
             raise RunnerLost(Status.CRASH, f"the process ended {when}: os._exit, a signal, or a crash") from None
@@ -306,7 +308,7 @@ class _Clock:
     def wait(self) -> float:
         left = self.budget.wall - (time.monotonic() - self.started)
         if left <= 0:
-            raise TimeoutError(f"{self.budget.wall:g} s (it used little CPU: sleeping or waiting?)")
+            raise TimeoutError(f"{self.budget.wall:g} s of waiting (it used little CPU: sleeping?)")
         return min(left, CPU_POLL) if self.counting else left
 
     def check(self) -> None:
@@ -317,7 +319,7 @@ class _Clock:
         self.cpu_used = sum(processes[pid][1] for pid in self.runner.known) / _TICKS - self.cpu_start
         self.polled = time.monotonic()
         if self.cpu_used > self.budget.cpu:
-            raise TimeoutError(f"{self.budget.cpu:g} s of CPU used")
+            raise TimeoutError(f"{self.budget.cpu:g} s of CPU")
 
     def spent(self) -> float:
         """CPU seconds this wait cost, at most: the last reading plus the wall time since."""
