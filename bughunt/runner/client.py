@@ -141,6 +141,8 @@ class Runner:
             raise
         if reply["op"] == Op.LOADED:
             self.busy = True
+            # The candidate's process is new: its CPU so far (the import) is not the checks'.
+            self.known = tree_pids(self.process.pid)
             return None
         if reply["op"] == Op.ENDED:
             self.kill()
