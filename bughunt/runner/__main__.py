@@ -25,6 +25,8 @@ import os
 import resource
 import signal
 import socket
+import string
+import struct
 import sys
 
 from bughunt import wire
@@ -32,6 +34,8 @@ from bughunt.judge.checking import describe
 from bughunt.runner import integrity
 from bughunt.runner.loading import load_source
 
+SAFE = frozenset(string.ascii_letters + string.digits + " .,:_()-'")  # what a tampering report may say
+TAMPERED_BOX = "tampering detected: the runner's result was written by the candidate"
 # A candidate's child dies after this much CPU (SIGXCPU, then SIGKILL a second later), should
 # the judge, which counts each check's CPU itself, be unable to stop it.
 CHILD_CPU_SECONDS = 120
@@ -103,9 +107,11 @@ def _serve(channel, checks: dict, request: dict, snapshot) -> None:
     os._exit(0)
 
 
-def _in_thread(work, start=_thread.start_new_thread, new_lock=_thread.allocate_lock) -> tuple[bool, object]:
+def _in_thread(work, start=_thread.start_new_thread, new_lock=_thread.allocate_lock,
+               length=len) -> tuple[bool, object]:
     """`work()` in a fresh thread: (True, its result) or (False, why it raised, described
-    there). The functions that make the thread are bound at import, before any candidate."""
+    there). What this thread calls afterwards is bound at import, before any candidate: the
+    candidate may have replaced the builtins by then."""
     box: list = []
     done = new_lock()
     done.acquire()
@@ -121,11 +127,18 @@ def _in_thread(work, start=_thread.start_new_thread, new_lock=_thread.allocate_l
             except BaseException:  # noqa: BLE001 - a description that raises is still an error
                 box.append((False, "an error that cannot be described"))
         finally:
+            try:  # here, not in the main thread: sys.stdout may be the candidate's object by now
+                sys.stdout.flush()
+                sys.stderr.flush()
+            except BaseException:  # noqa: BLE001 - its output is its own business
+                pass
             done.release()
 
     start(run, ())
     done.acquire()
-    return box[0] if box else (False, "an error that cannot be described")
+    if length(box) != 1:  # the candidate reached the box through its frames and wrote in it
+        return False, TAMPERED_BOX
+    return box[0]
 
 
 def _loading(source: str, filename: str, name: str):
@@ -141,8 +154,14 @@ def _observing(check, module, example: dict):
 
 
 def _answer(channel, checks: dict, request: dict, snapshot) -> None:
+    # Everything this thread uses once candidate code has run is bound here, before: a global
+    # or an attribute looked up later could be the candidate's (until `changed` says not).
     key, counter = bytes(request["key"]), 0
     seal, frame, encode, send, receive = wire.seal, wire.frame, wire.encode, channel.sendall, wire.receive
+    changed, in_thread, observing, tampered_box = snapshot.changed, _in_thread, _observing, TAMPERED_BOX
+    pack, length, safe = struct.Struct(">I").pack, len, SAFE
+    op = wire.Op
+    observe_op, tampered_op, error_op, missing_op = op.OBSERVE.value, op.TAMPERED.value, op.ERROR, op.NOT_IMPLEMENTED
     flagged: list[str] = []
 
     def reply(payload: bytes) -> None:
@@ -151,38 +170,45 @@ def _answer(channel, checks: dict, request: dict, snapshot) -> None:
         counter += 1
 
     def intact() -> bool:
-        """Nothing of the grader's was touched; else the verdict says so and the child ends."""
-        problem = ", ".join(flagged) or snapshot.changed()
+        """Nothing of the grader's was touched; else the verdict says so and the child ends.
+        That reply is built by hand from str and bytes methods only: the encoder's helpers
+        (json, ...) may be the candidate's now, and must not run beside the key."""
+        problem = ", ".join(flagged) or changed()
         if problem:
-            reply(encode({"op": wire.Op.TAMPERED, "message": f"tampering detected: {problem}"[:500]}))
+            text = "".join(c for c in ("tampering detected: " + problem)[:500] if c in safe)
+            header = ('{"$d":{"op":"' + tampered_op + '","message":"' + text + '"}}').encode()
+            reply(pack(length(header)) + header)
         return not problem
 
     own_code = frozenset(f.__code__ for f in (main, _serve, _in_thread, _answer, reply, intact))
     integrity.install_audit_hook(snapshot, own_code, flagged)
     loaded, module = _in_thread(_loading(request["source"], request["filename"], request["module"]))
+    if module is tampered_box:
+        flagged.append("the runner's result was written by the candidate")
     if not intact():
         return
     if not loaded:
-        reply(encode({"op": wire.Op.LOAD_FAILED, "message": module or "NotImplementedError"}))
+        reply(encode({"op": wire.Op.LOAD_FAILED,
+                      "message": module[:4000] if type(module) is str else "NotImplementedError"}))
         return
     reply(encode({"op": wire.Op.LOADED}))
     while True:
         message = receive(channel)
-        if message is None or message.get("op") != wire.Op.OBSERVE:
+        if message is None or message.get("op") != observe_op:
             return
-        observed, payload = _in_thread(_observing(checks[message["check"]], module, message["example"]))
-        sys.stdout.flush()
-        sys.stderr.flush()
+        observed, payload = in_thread(observing(checks[message["check"]], module, message["example"]))
+        if payload is tampered_box:
+            flagged.append("the runner's result was written by the candidate")
         if not intact():
             return
         if observed and type(payload) is bytes and len(payload) + wire.SEAL <= wire.MAX_MESSAGE:
             reply(payload)
         elif observed:
-            reply(encode({"op": wire.Op.ERROR, "message": "the observation is over the size limit"}))
+            reply(encode({"op": error_op, "message": "the observation is over the size limit"}))
         elif payload is None:
-            reply(encode({"op": wire.Op.NOT_IMPLEMENTED, "message": "not implemented yet"}))
+            reply(encode({"op": missing_op, "message": "not implemented yet"}))
         else:
-            reply(encode({"op": wire.Op.ERROR, "message": str(payload)[:4000]}))
+            reply(encode({"op": error_op, "message": payload[:4000] if type(payload) is str else "an error"}))
 
 
 if __name__ == "__main__":

@@ -103,6 +103,24 @@ FORGERIES = {
         "    ctypes.string_at(id(object()), 8)\n"
         "except Exception:\n"
         "    pass\n"),
+    "spy on the encoder from the runner's thread": (
+        "import json, sys, threading\n"
+        "real = json.dumps\n"
+        "def spy(*args, **kwargs):\n"
+        "    if threading.current_thread() is threading.main_thread():\n"
+        "        raise SystemExit('the runner ran candidate code beside its key')\n"
+        "    return real(*args, **kwargs)\n"
+        "json.dumps = spy\n"),
+    "write in the runner's result": (
+        "import sys\n"
+        "def train_one_epoch(*args):\n"
+        "    frame = sys._getframe()\n"
+        "    while frame is not None:\n"
+        "        box = frame.f_locals.get('box')\n"
+        "        if isinstance(box, list):\n"
+        "            box.append((True, b'forged'))\n"
+        "        frame = frame.f_back\n"
+        "    return 0.0\n"),
     "trace the runner": (
         "import sys\n"
         "try:\n"
