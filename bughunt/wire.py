@@ -6,14 +6,21 @@ bytes, lists, tuples, dicts with str keys, `torch.dtype`s and CPU tensors of the
 never pickle, so decoding runs no code. The judge decodes what the runner sends with
 `decode`, which refuses anything malformed, oversized or too deep with `WireError`.
 
-torch is imported lazily: the judge side reads headers before it needs tensors.
+Once a candidate is loaded, the runner's child seals every reply with a key the judge handed
+it before any candidate code ran (`seal`, `unseal`): bytes the candidate writes to the channel
+on its own, or replays, are refused rather than read as an answer.
+
+The message names are `Op`; torch is imported lazily: the judge side reads headers before it
+needs tensors.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import math
 import struct
+from enum import Enum
 from typing import Any
 
 MAX_MESSAGE = 64 * 2**20  # a check's observation is a few models' worth of parameters
@@ -21,7 +28,26 @@ MAX_DEPTH = 32
 MAX_ITEMS = 100_000  # JSON nodes in one message
 DTYPES = ("float64", "float32", "float16", "bfloat16", "int64", "int32", "int16", "int8",
           "uint8", "bool", "complex64")
+MAX_DIMENSION = 2**31 - 1  # any one tensor dimension; the bytes bound the rest
+SEAL = 32  # bytes of HMAC-SHA256 after a sealed payload
 _LENGTH = struct.Struct(">I")
+_COUNTER = struct.Struct(">Q")
+
+
+class Op(str, Enum):
+    """Every message name of the protocol, judge → runner and back."""
+
+    READY = "ready"  # the zygote has imported torch and the checks
+    LOAD = "load"  # judge: execute this source as the candidate
+    LOADED = "loaded"
+    LOAD_FAILED = "load-failed"  # the candidate's import raised (its own fault)
+    OBSERVE = "observe"  # judge: run this check's observe on this example
+    OBSERVATION = "observation"
+    ERROR = "error"  # the candidate's code raised
+    NOT_IMPLEMENTED = "not-implemented"
+    TAMPERED = "tampered"  # the candidate reached into the grader's own code or channel
+    END = "end"  # judge: this candidate is done
+    ENDED = "ended"  # the zygote: the candidate's process is gone (and how)
 
 
 class WireError(ValueError):
@@ -76,6 +102,16 @@ def encode(value: Any) -> bytes:
 
 
 def decode(payload: bytes | bytearray | memoryview) -> Any:
+    """The value in `payload`; WireError for anything else, whatever is wrong with it."""
+    try:
+        return _decode(payload)
+    except WireError:
+        raise
+    except (ValueError, TypeError, OverflowError, RuntimeError, MemoryError, RecursionError) as error:
+        raise WireError(f"undecodable message ({type(error).__name__})") from None
+
+
+def _decode(payload: bytes | bytearray | memoryview) -> Any:
     payload = memoryview(payload)
     if len(payload) < 4:
         raise WireError("message shorter than its header")
@@ -127,7 +163,7 @@ def _tensor(body: Any, blob: memoryview):
         raise WireError("malformed tensor")
     name, shape, start, nbytes = body
     if name not in DTYPES or not isinstance(shape, list) or len(shape) > 16 or \
-            not all(type(n) is int and 0 <= n for n in shape) or type(start) is not int or \
+            not all(type(n) is int and 0 <= n <= MAX_DIMENSION for n in shape) or type(start) is not int or \
             type(nbytes) is not int or start < 0 or nbytes < 0 or start + nbytes > len(blob):
         raise WireError("malformed tensor")
     dtype = getattr(torch, name)
@@ -151,6 +187,23 @@ def frame_length(prefix: bytes) -> int:
     if size > MAX_MESSAGE:
         raise WireError(f"a message of {size} bytes is over the {MAX_MESSAGE}-byte limit")
     return size
+
+
+def seal(payload: bytes, key: bytes, counter: int) -> bytes:
+    """`payload` with a tag only the holder of `key` can make, bound to its place in the
+    conversation (`counter`), so a copied reply cannot be sent again."""
+    return payload + hmac.digest(key, _COUNTER.pack(counter) + payload, "sha256")
+
+
+def unseal(message: bytes | memoryview, key: bytes, counter: int) -> memoryview:
+    """The payload of a sealed message; WireError when the tag is not the key's."""
+    message = memoryview(message)
+    if len(message) < SEAL:
+        raise WireError("an unsealed message where a sealed one was due")
+    payload, tag = message[:-SEAL], bytes(message[-SEAL:])
+    if not hmac.compare_digest(tag, hmac.digest(key, _COUNTER.pack(counter) + payload, "sha256")):
+        raise WireError("a message not sealed by the runner (written by the candidate?)")
+    return payload
 
 
 def send(sock, value: Any) -> None:

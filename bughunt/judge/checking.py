@@ -21,10 +21,35 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
+from enum import Enum
 from typing import Any
 
 DEFAULT_EXAMPLES = 12
 DEFAULT_PRIORITY = 50
+# Any text that may come from the candidate (a message quoting its value, its exception)
+# is cut to this many characters: a verdict stays a verdict whatever the file sends.
+MAX_TEXT = 4000
+
+
+class Status(str, Enum):
+    """How a check went (a str, so it reads and compares as its value in JSON and tables)."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    NOT_IMPLEMENTED = "not-implemented"
+    TIMEOUT = "timeout"
+    CRASH = "crash"
+    NOT_RUN = "not-run"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def clip(text: str, limit: int = MAX_TEXT) -> str:
+    """`text` whole when short, else its start and a note of what was cut."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]} … ({len(text) - limit} more characters cut)"
 
 
 def _same(got: Any, expected: Any, **example: Any) -> None:
@@ -58,7 +83,7 @@ def check(symptom: str, *, given: Mapping[str, Any] | None = None, examples=(),
 
 @dataclass
 class Outcome:
-    """How one check went. `status`: pass, fail, not-implemented, timeout, crash or not-run."""
+    """How one check went. `status`: a `Status`. Texts are clipped (`clip`) when made."""
 
     name: str
     status: str
@@ -69,12 +94,17 @@ class Outcome:
     raised: bool = False  # the candidate's code raised (a crash the user sees), not a wrong value
     priority: int = DEFAULT_PRIORITY
 
+    def __post_init__(self) -> None:
+        self.message, self.example = clip(str(self.message)), clip(str(self.example))
+
     @property
     def passed(self) -> bool:
-        return self.status == "pass"
+        return self.status == Status.PASS
 
     def to_json(self) -> dict:
-        return {**asdict(self), "passed": self.passed}
+        document = asdict(self)
+        document["status"] = str(self.status)
+        return {**document, "passed": self.passed}
 
 
 def describe(error: BaseException) -> str:
@@ -87,7 +117,7 @@ def describe(error: BaseException) -> str:
     except Exception:  # noqa: BLE001 - a hostile __str__ is just unreadable
         text = ""
     if isinstance(error, AssertionError):
-        return text or "an assertion failed"
+        return clip(text) or "an assertion failed"
     if isinstance(error, SyntaxError):
         return f"SyntaxError: {error.msg} (line {error.lineno})"
     text = text if len(text) < 600 else text[:600] + " …"

@@ -1,120 +1,67 @@
-"""The judge: grade candidate sources against a scenario's checks, with the candidate elsewhere.
+"""The grading loop: one candidate source through its scenario's checks, the candidate elsewhere.
 
 For every check, Hypothesis draws the examples here; each example goes to a runner process
 (`bughunt.runner`) that observes the candidate, while the reference's observation comes from
-`Reference` in this process; `compare` decides. This process never executes candidate code,
+`reference.Reference`; `compare` decides, here. This process never executes candidate code,
 so nothing the candidate does can change the reference, the comparison or the verdict.
 
-Every check gets an outcome. A runner that crashes, sends garbage or misses the check's
-deadline is killed with everything it started; that check fails, and a fresh runner takes
-the checks that remain. The runner's start-up (`START_TIMEOUT`) and the candidate's import
-(three check deadlines, at least 10 s) have bounds of their own, outside every check's
-deadline, so a busy machine does not fail correct code.
+Before a runner is asked anything, the file is read (never run): over `api.MAX_SOURCE`, or
+without the scenario's public API, it fails as it is. Every check then gets an outcome. A
+runner that crashes, sends garbage, tampers with the grader or spends its check's `Budget`
+(CPU seconds; wall seconds for a sleeper) is killed with everything it started; that check
+fails, and a fresh runner takes the checks that remain, until the file's own wall budget
+(`FILE_WALL`) is spent. The runner's start-up has a bound of its own (`client.START_TIMEOUT`)
+outside every budget, so a busy machine does not fail correct code.
 """
 
 from __future__ import annotations
 
-import ast
-import atexit
+import hashlib
 import importlib
+import importlib.util
 import os
 import queue
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
 
-os.environ.setdefault("OMP_NUM_THREADS", "1")  # before torch is imported anywhere
+from bughunt import catalog
+from bughunt.judge import api
+from bughunt.judge.checking import Check, Outcome, Status, describe, run_property, show_example
+from bughunt.judge.reference import reference_of
+from bughunt.judge.runners import Runners
+from bughunt.judge.verdict import API, DEFAULT_TIMEOUT, FILE_WALL, IMPORTS, MIN_WALL, Job, Verdict
+from bughunt.runner import isolation
+from bughunt.runner.client import Budget, RunnerLost
+from bughunt.runner.visibility import cache_dir
+from bughunt.wire import Op
 
-from bughunt import catalog  # noqa: E402
-from bughunt.judge.reference import cache_dir  # noqa: E402
+__all__ = ["DEFAULT_TIMEOUT", "Job", "Verdict", "Pool", "checks_of", "telling_order", "warm_up", "run",
+           "run_many"]
 
-# Hypothesis keeps nothing beside the learner's file: its few caches go to ours.
-os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(cache_dir() / "hypothesis"))
-
-from bughunt.judge.checking import Check, Outcome, describe, run_property, show_example  # noqa: E402
-from bughunt.judge.reference import Reference, close_observers, observer  # noqa: E402
-from bughunt.runner import isolation  # noqa: E402
-from bughunt.runner.client import Runner, RunnerLost  # noqa: E402
-
-DEFAULT_TIMEOUT = 20.0  # seconds per check
 _MAX_RESTARTS = 3  # fresh runners for one candidate after crashes or time-outs
-IMPORTS = "imports"
+SEED_SPAN = 2**16 + 1  # explicit example seeds, as the checks draw them: 0 ..= 2**16
 
 
-@dataclass(frozen=True)
-class Job:
-    scenario_id: str
-    source: str
-    filename: str  # shown in messages; the module's __file__
-    stop_at_first_failure: bool = False  # enough to decide whether a mutant is killed
-    device: str = "cpu"
-    seed: int = 0  # the Hypothesis seed for every check
-    # Only these checks, in this order (the one known to fail first, when confirming a kill);
-    # empty: every check of the scenario, in its own order.
-    checks: tuple[str, ...] = ()
-
-
-@dataclass
-class Verdict:
-    scenario_id: str
-    filename: str
-    outcomes: list[Outcome] = field(default_factory=list)
-    seconds: float = 0.0
-    output: str = ""  # the tail of what the candidate printed
-    isolation: str = ""
-
-    @property
-    def passed(self) -> bool:
-        return bool(self.outcomes) and all(o.passed for o in self.outcomes)
-
-    @property
-    def first_failure(self) -> Outcome | None:
-        return next((o for o in self.outcomes if o.status not in ("pass", "not-run")), None)
-
-    def to_json(self) -> dict:
-        return {
-            "scenario": self.scenario_id,
-            "file": self.filename,
-            "passed": self.passed,
-            "isolation": self.isolation,
-            "seconds": round(self.seconds, 3),
-            "checks": [o.to_json() for o in self.outcomes],
-        }
-
-
-class _Stop(BaseException):
-    """Ends a Hypothesis run at the first failing example, carrying the outcome (a
-    BaseException, so Hypothesis neither replays nor shrinks it)."""
-
-    def __init__(self, outcome: Outcome) -> None:
-        super().__init__(outcome.status)
-        self.outcome = outcome
-
-
-_references_lock = threading.Lock()
-_references: dict[tuple[str, str], Reference] = {}
+def _settle_environment() -> None:
+    """Before torch and Hypothesis are imported here: one thread for torch's kernels, and
+    Hypothesis's few files in our cache rather than beside the learner's file."""
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(cache_dir() / "hypothesis"))
 
 
 def checks_of(scenario_id: str) -> tuple[Check, ...]:
+    _settle_environment()
     return importlib.import_module(catalog.scenario(scenario_id).checks_module).CHECKS
 
 
-def reference_of(scenario_id: str, device: str, group: Iterable[str] = ()) -> Reference:
-    """The reference of `scenario_id`; made the first time with one runner observing the
-    references of the whole `group` (the scenarios graded together)."""
-    with _references_lock:
-        key = (scenario_id, device)
-        if key not in _references:
-            shared = observer(frozenset(group) | {scenario_id}, device)
-            _references[key] = Reference(catalog.scenario(scenario_id), device, observer=shared)
-        return _references[key]
-
-
 def warm_up(scenario_ids: Iterable[str], device: str = "cpu") -> None:
-    """Import the checks here (their strategies and comparisons), once; the references of
-    the scenarios graded together share one runner."""
+    """Import the checks here (their strategies and comparisons), once, and read the
+    references' cached observations; the references of the scenarios graded together share
+    one runner."""
+    _settle_environment()
     from bughunt import lazy_dynamo, placement
 
     lazy_dynamo.install()
@@ -122,110 +69,19 @@ def warm_up(scenario_ids: Iterable[str], device: str = "cpu") -> None:
     group = sorted(set(scenario_ids))
     for scenario_id in group:
         checks_of(scenario_id)
-        reference_of(scenario_id, device, group)
+        reference_of(scenario_id, device, group).load()
 
 
-@atexit.register
-def close_references() -> None:
-    """Stop the reference runners (they would also go with this process)."""
-    with _references_lock:
-        references = list(_references.values())
-    for reference in references:
-        reference.close()
-    close_observers()
+def telling_order(scenario_id: str) -> tuple[str, ...]:
+    """The scenario's checks, most telling first (by priority, then their own order): run
+    in this order and stopped at the first failure, a job finds the symptom a learner
+    should see without running every check."""
+    checks = checks_of(scenario_id)
+    return tuple(c.name for _, _, c in sorted((c.priority, i, c) for i, c in enumerate(checks)))
 
 
-def hidden_paths(extra: Iterable[Path] = ()) -> list[Path]:
-    """What the runner must not see: the reference, the cache, the learner's workspace."""
-    import clean_reference
-
-    paths = [Path(p) for p in clean_reference.__path__] + [cache_dir()]
-    if os.environ.get("BUGHUNT_WORKSPACE"):
-        paths.append(Path(os.environ["BUGHUNT_WORKSPACE"]))
-    return paths + list(extra)
-
-
-def allowed_references(scenario_ids: Iterable[str]) -> list[Path]:
-    """The reference files a candidate may import: what the judged references import from
-    earlier levels (later levels plug in earlier ones), never the judged modules themselves,
-    plus the package `__init__` files on the way."""
-    import clean_reference
-
-    root = Path(clean_reference.__file__).parent
-    judged = {catalog.scenario(s).reference_path.resolve() for s in scenario_ids}
-    allowed: set[Path] = set()
-    todo = list(judged)
-    while todo:
-        current = todo.pop()
-        package = ["clean_reference", *current.parent.relative_to(root).parts]
-        for name in _imported_modules(ast.parse(current.read_text(encoding="utf-8")), package):
-            if not name.startswith("clean_reference."):
-                continue
-            parts = name.split(".")[1:]
-            for candidate in (root.joinpath(*parts).with_suffix(".py"), root.joinpath(*parts, "__init__.py")):
-                candidate = candidate.resolve()
-                if candidate.is_file() and candidate not in allowed and candidate not in judged:
-                    allowed.add(candidate)
-                    todo.append(candidate)
-    packages = {root / "__init__.py"} | {p.parent / "__init__.py" for p in allowed}
-    return sorted(allowed | {p.resolve() for p in packages if p.is_file()})
-
-
-def _imported_modules(tree, package: list[str]) -> list[str]:
-    """Every module an import in `tree` may load, relative imports resolved, `from a import b`
-    counted as both `a` and `a.b`."""
-    names = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names += [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            base = package[:len(package) - node.level + 1] if node.level else []
-            module = ".".join(base + ([node.module] if node.module else []))
-            names += [module] + [f"{module}.{alias.name}" for alias in node.names]
-    return names
-
-
-class Pool:
-    """Runners for a set of scenarios, `workers` at a time. `fresh`: a new runner for every
-    candidate (hostile code: `check`, `submit`); otherwise warm runners are reused."""
-
-    def __init__(self, scenario_ids: Iterable[str], *, device: str = "cpu", workers: int = 1,
-                 fresh: bool = False, hidden: Iterable[Path] = ()) -> None:
-        self.scenario_ids = sorted(set(scenario_ids))
-        self.device = device
-        self.workers = max(1, workers)
-        self.fresh = fresh
-        self.hidden = hidden_paths(hidden)
-        # Each scenario's own allowance (a pool of several grades our own mutants, so one
-        # scenario's judged module may be another's import). Computed here, in the caller's
-        # thread: CPython 3.11's ast.parse is not safe across threads.
-        self.shown = sorted({p for s in self.scenario_ids for p in allowed_references([s])})
-        self._idle: list[Runner] = []
-        self._lock = threading.Lock()
-
-    def _modules(self) -> list[str]:
-        return [catalog.scenario(s).checks_module for s in self.scenario_ids]
-
-    def _take(self) -> Runner:
-        with self._lock:
-            while self._idle:
-                runner = self._idle.pop()
-                if runner.alive:
-                    return runner
-        return Runner(self._modules(), self.device, self.hidden, self.shown)
-
-    def _give_back(self, runner: Runner) -> None:
-        if self.fresh or not runner.alive:
-            runner.close()
-            return
-        with self._lock:
-            self._idle.append(runner)
-
-    def close(self) -> None:
-        with self._lock:
-            idle, self._idle = self._idle, []
-        for runner in idle:
-            runner.close()
+class Pool(Runners):
+    """Runners for a set of scenarios, and the grading of candidates with them."""
 
     def __enter__(self) -> Pool:
         return self
@@ -233,22 +89,11 @@ class Pool:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def prestart(self, count: int) -> None:
-        """Start runners now: they boot (Python, torch, the checks) while this process
-        imports the same for its own side, on the other core."""
-        with self._lock:
-            missing = count - len(self._idle)
-        for _ in range(missing):
-            runner = Runner(self._modules(), self.device, self.hidden, self.shown)
-            with self._lock:
-                self._idle.append(runner)
-
     def grade(self, job: Job, timeout: float = DEFAULT_TIMEOUT) -> Verdict:
         self.prestart(1)
         warm_up(self.scenario_ids if job.device == self.device else [job.scenario_id], job.device)
-        grading = _Grading(self, job, timeout)
         try:
-            return grading.run()
+            return _Grading(self, job, timeout).run()
         finally:
             reference_of(job.scenario_id, job.device).save()
 
@@ -286,14 +131,6 @@ class Pool:
             reference_of(scenario_id, self.device).save()
 
 
-def telling_order(scenario_id: str) -> tuple[str, ...]:
-    """The scenario's checks, most telling first (by priority, then their own order): run
-    in this order and stopped at the first failure, a job finds the symptom a learner
-    should see without running every check."""
-    checks = checks_of(scenario_id)
-    return tuple(c.name for _, _, c in sorted((c.priority, i, c) for i, c in enumerate(checks)))
-
-
 def _chosen(checks: tuple[Check, ...], names: tuple[str, ...]) -> tuple[Check, ...]:
     if not names:
         return checks
@@ -304,6 +141,32 @@ def _chosen(checks: tuple[Check, ...], names: tuple[str, ...]) -> tuple[Check, .
     return tuple(by_name[n] for n in names)
 
 
+def with_secret(chk: Check, secret: int) -> Check:
+    """`chk` with the seeds of its explicit examples moved by `secret` (0: unchanged), so a
+    table of the published examples' answers is no use against a secret seed. The moved
+    seeds stay in the range the checks draw theirs from."""
+    if not secret or not any("seed" in e for e in chk.examples):
+        return chk
+
+    def moved(example, index: int) -> dict:
+        seed = example.get("seed")
+        if type(seed) is not int or not 0 <= seed < SEED_SPAN:
+            return dict(example)
+        digest = hashlib.sha256(f"{secret}:{chk.name}:{index}:{seed}".encode()).digest()
+        return {**example, "seed": int.from_bytes(digest[:8], "big") % SEED_SPAN}
+
+    return replace(chk, examples=tuple(moved(e, i) for i, e in enumerate(chk.examples)))
+
+
+class _Stop(BaseException):
+    """Ends a Hypothesis run at the first failing example, carrying the outcome (a
+    BaseException, so Hypothesis neither replays nor shrinks it)."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__(outcome.status)
+        self.outcome = outcome
+
+
 class _Grading:
     """One candidate through the checks of its scenario."""
 
@@ -312,15 +175,17 @@ class _Grading:
         self.scenario = catalog.scenario(job.scenario_id)
         self.checks = _chosen(checks_of(job.scenario_id), job.checks)
         self.reference = reference_of(job.scenario_id, job.device)
-        self.runner: Runner | None = None
+        self.runner = None
         self.output: list[str] = []
         self.restarts = 0
+        self.wall_left = FILE_WALL  # the file's own: waits on its import and observations
 
     def run(self) -> Verdict:
         started = time.monotonic()
         outcomes: list[Outcome] = []
+        self.reference.load()  # the cache is read before any candidate code runs
         try:
-            problem = self._start()
+            problem = self._read() or self._start()
             if problem is not None:
                 outcomes.append(problem)
             else:
@@ -330,7 +195,7 @@ class _Grading:
                     if self.job.stop_at_first_failure and not outcome.passed:
                         break
                     if self.runner is None or not self.runner.alive:
-                        if chk is self.checks[-1] or self.restarts >= _MAX_RESTARTS:
+                        if chk is self.checks[-1] or self.restarts >= _MAX_RESTARTS or self.wall_left <= 0:
                             break
                         problem = self._start()
                         if problem is not None:
@@ -339,24 +204,53 @@ class _Grading:
             self._finish()
         if not self.job.stop_at_first_failure:
             reached = {o.name for o in outcomes}
-            outcomes += [Outcome(c.name, "not-run") for c in self.checks if c.name not in reached]
+            spent = self.wall_left <= 0  # the file's own budget: what is left counts as timed out
+            outcomes += [Outcome(c.name, Status.TIMEOUT, c.symptom, self._spent_message()) if spent
+                         else Outcome(c.name, Status.NOT_RUN) for c in self.checks if c.name not in reached]
         return Verdict(self.job.scenario_id, self.job.filename, outcomes, time.monotonic() - started,
-                       "\n".join(t for t in self.output if t)[-2000:], isolation.level())
+                       "\n".join(t for t in self.output if t)[-2000:], isolation.level(), self.job.seed)
+
+    def _read(self) -> Outcome | None:
+        """The file as text, before any runner: too large, or without the scenario's API."""
+        source = self.job.source
+        if len(source) > api.MAX_SOURCE:
+            return Outcome(IMPORTS, Status.FAIL, "the file is not a solution",
+                           f"the file has {len(source)} characters; a solution has at most {api.MAX_SOURCE}")
+        checks_file = Path(importlib.util.find_spec(self.scenario.checks_module).origin)
+        missing = api.missing(source, self.scenario.reference_path, checks_file)
+        if missing:
+            return Outcome(API, Status.FAIL, "the file does not define what the scenario asks for",
+                           f"the file does not define {', '.join(missing)} at its top level")
+        return None
+
+    @staticmethod
+    def _spent_message() -> str:
+        return f"not run: the file used up the {FILE_WALL:g} s it may keep the grader waiting"
+
+    def _budget(self, cpu: float, wall: float) -> Budget:
+        return Budget(cpu, max(0.0, min(wall, self.wall_left)))
 
     def _start(self) -> Outcome | None:
         """A runner with the candidate loaded; an outcome when that cannot be."""
         if self.runner is not None:
             self._finish()
             self.restarts += 1
-        self.runner = self.pool._take()
+        self.runner = self.pool.take()
+        booting = time.monotonic()
+        self.runner.wait_ready()
+        if self.restarts:  # a fresh start after a crash or a time-out is the candidate's doing
+            self.wall_left -= time.monotonic() - booting
+        asked = time.monotonic()
         try:
             failure = self.runner.load(self.job.source, self.job.filename,
                                        f"candidate_{self.scenario.module_name}", self.scenario.checks_module,
-                                       load_timeout=3 * self.timeout)
+                                       self._budget(self.timeout, max(MIN_WALL, 2 * self.timeout)))
         except RunnerLost as lost:
             return Outcome(IMPORTS, lost.status, "the module fails as soon as it is imported", lost.message)
+        finally:
+            self.wall_left -= time.monotonic() - asked
         if failure is not None:
-            return Outcome(IMPORTS, "fail", "the module fails as soon as it is imported",
+            return Outcome(IMPORTS, Status.FAIL, "the module fails as soon as it is imported",
                            f"the file could not be imported: {failure}")
         return None
 
@@ -369,31 +263,36 @@ class _Grading:
             runner.end()
         except RunnerLost:
             pass
-        self.pool._give_back(runner)
+        self.pool.give_back(runner)
 
     def _check(self, chk: Check) -> Outcome:
         started = time.monotonic()
         runner = self.runner
-        budget = [self.timeout]  # only the runner's time counts: never the judge's own work
+        chk = with_secret(chk, self.job.seed)
+        left = {"cpu": self.timeout, "wall": max(MIN_WALL, 2 * self.timeout)}  # this check's, over its examples
 
         def prop(**drawn) -> None:
             shown = show_example(drawn)
+            if self.wall_left <= 0:
+                raise _Stop(Outcome(chk.name, Status.TIMEOUT, chk.symptom, self._spent_message(), shown))
             asked = time.monotonic()
             try:
-                status, got = runner.observe(chk.name, drawn, asked + budget[0])
-                budget[0] -= time.monotonic() - asked
+                status, got = runner.observe(chk.name, drawn, self._budget(left["cpu"], left["wall"]))
             except RunnerLost as lost:
-                message = lost.message if lost.status != "timeout" else \
-                    f"did not finish within {self.timeout:g} s: an endless loop, or far too slow"
-                raise _Stop(Outcome(chk.name, lost.status, chk.symptom, message, shown)) from None
-            if status != "observation":
-                raise _Stop(Outcome(chk.name, "not-implemented" if status == "not-implemented" else "fail",
-                                    chk.symptom, got, shown, raised=status == "error"))
+                raise _Stop(Outcome(chk.name, lost.status, chk.symptom, lost.message, shown)) from None
+            finally:
+                waited = time.monotonic() - asked
+                left["cpu"] -= runner.spent
+                left["wall"] -= waited
+                self.wall_left -= waited
+            if status != Op.OBSERVATION:
+                raise _Stop(Outcome(chk.name, Status.NOT_IMPLEMENTED if status == Op.NOT_IMPLEMENTED else Status.FAIL,
+                                    chk.symptom, got, shown, raised=status == Op.ERROR))
             expected = self.reference.observe(chk, drawn)
             try:
                 chk.compare(got, expected, **drawn)
             except Exception as error:  # noqa: BLE001 - a comparison that fails, however it fails
-                raise _Stop(Outcome(chk.name, "fail", chk.symptom, describe(error), shown)) from None
+                raise _Stop(Outcome(chk.name, Status.FAIL, chk.symptom, describe(error), shown)) from None
 
         try:
             run_property(chk, prop, self.job.seed)
@@ -401,7 +300,7 @@ class _Grading:
             stop.outcome.seconds = time.monotonic() - started
             stop.outcome.priority = chk.priority
             return stop.outcome
-        return Outcome(chk.name, "pass", seconds=time.monotonic() - started)
+        return Outcome(chk.name, Status.PASS, seconds=time.monotonic() - started)
 
 
 def run(job: Job, timeout: float = DEFAULT_TIMEOUT, hidden: Iterable[Path] = ()) -> Verdict:

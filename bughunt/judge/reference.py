@@ -9,32 +9,40 @@ is kept in memory for the life of the process (`analyze`, `generate`, `watch`) a
 in the user's cache folder (`check`, `submit`), in a file named by a hash of every
 reference, checks and support source and the torch version: editing any of them starts a
 new file. Observations are stored in the wire format and handed out decoded from it.
+
+The disk cache is only used where no candidate could have written it: the runner must not
+see or write it (`namespaces` hides it, `uid` runs the candidate as another user), and the
+folder and file must be the judge's own and writable by no one else. Under `process`
+isolation the candidate runs as the judge's user, so observations stay in memory. Each
+grade reads its file (`Reference.load`) before the candidate's runner is handed any code.
 """
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import importlib
 import os
+import stat
 import tempfile
 import threading
-import time
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from bughunt import wire
+from bughunt import catalog, wire
 from bughunt.judge.checking import Check
+from bughunt.runner import isolation
+from bughunt.runner.client import Budget, Runner, RunnerLost
+from bughunt.runner.visibility import cache_dir, hidden_paths, shown_for
+from bughunt.wire import Op
+
+__all__ = ["cache_dir", "sources_digest", "write_atomically", "NoReferenceObservation", "Reference",
+           "reference_of", "close_references"]
 
 _PACKAGES = ("clean_reference", "scenarios")
 _ENGINE_FILES = ("placement.py", "wire.py", "judge/checking.py")
-
-
-def cache_dir() -> Path:
-    if os.environ.get("BUGHUNT_CACHE"):
-        return Path(os.environ["BUGHUNT_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "bughunt"
 
 
 @cache
@@ -54,6 +62,7 @@ def sources_digest() -> str:
 
 # A reference observation is ours to make: it gets far longer than a candidate's deadline.
 REFERENCE_TIMEOUT = 300.0
+_REFERENCE_BUDGET = Budget(REFERENCE_TIMEOUT, REFERENCE_TIMEOUT)
 
 
 def write_atomically(path: Path, data: bytes) -> bool:
@@ -89,36 +98,30 @@ class _Observer:
         self._loaded: str | None = None
         self._lock = threading.Lock()
 
-    def observe(self, scenario, check: Check, example: dict[str, Any]) -> tuple[str, Any]:
-        from bughunt.runner.client import Runner, RunnerLost
-
+    def observe(self, scenario, check: Check, example: dict[str, Any]) -> tuple[Op, Any]:
         with self._lock:
             try:
                 if self._runner is None or not self._runner.alive:
-                    self._runner, self._loaded = self._start(Runner), None
+                    self._runner, self._loaded = self._start(), None
                 if self._loaded != scenario.id:
                     if self._loaded is not None:
                         self._runner.end()
                     self._load(scenario)
-                return self._runner.observe(check.name, example, time.monotonic() + REFERENCE_TIMEOUT)
+                return self._runner.observe(check.name, example, _REFERENCE_BUDGET)
             except RunnerLost as lost:
                 self._loaded = None
-                return "error", lost.message
+                return Op.ERROR, lost.message
 
-    def _start(self, runner_class):
-        from bughunt import catalog
-        from bughunt.judge.grader import allowed_references, hidden_paths
-
+    def _start(self) -> Runner:
         ids = sorted(self.scenario_ids)
         # Each reference may import what it imports alone (one judged reference may be
         # another's import: the loops of level 05 use level 03's epoch).
-        shown = sorted({path for i in ids for path in allowed_references([i])})
-        return runner_class([catalog.scenario(i).checks_module for i in ids], self.device, hidden_paths(), shown)
+        return Runner([catalog.scenario(i).checks_module for i in ids], self.device, hidden_paths(), shown_for(ids))
 
     def _load(self, scenario) -> None:
         problem = self._runner.load(scenario.reference_path.read_text(encoding="utf-8"),
                                     str(scenario.reference_path), f"reference_{scenario.module_name}",
-                                    scenario.checks_module, load_timeout=REFERENCE_TIMEOUT)
+                                    scenario.checks_module, _REFERENCE_BUDGET)
         if problem is not None:
             raise NoReferenceObservation(f"the reference of {scenario.id} does not import: {problem}")
         self._loaded = scenario.id
@@ -154,14 +157,14 @@ def close_observers() -> None:
 class Reference:
     """One scenario's reference module and its observations on one device."""
 
-    def __init__(self, scenario, device: str, *, disk: bool = True, observer: _Observer | None = None) -> None:
+    def __init__(self, scenario, device: str, *, observer: _Observer | None = None) -> None:
         self.scenario = scenario
         self.device = device
         # The runner that makes observations the cache does not hold; shared with the other
         # scenarios graded in this process when the caller knows them all up front.
         self.observer = observer or _Observer(frozenset([scenario.id]), device)
         self.path = cache_dir() / "observations" / f"{scenario.id}-{device}-{sources_digest()}.bin" \
-            if disk else None
+            if isolation.level() != isolation.PROCESS else None
         self._stored: dict[str, bytes] | None = None
         self._dirty = False
         self._lock = threading.Lock()
@@ -169,7 +172,7 @@ class Reference:
     def observe(self, check: Check, example: dict[str, Any]) -> Any:
         encoded = wire.encode(example)
         key = f"{check.name}:{hashlib.sha256(encoded).hexdigest()}"
-        stored = self._load()
+        stored = self.load()
         if key not in stored:
             value = self._observe(check, wire.decode(encoded))
             with self._lock:
@@ -179,7 +182,7 @@ class Reference:
 
     def _observe(self, check: Check, example: dict[str, Any]) -> Any:
         status, value = self.observer.observe(self.scenario, check, example)
-        if status != "observation":
+        if status != Op.OBSERVATION:
             raise NoReferenceObservation(f"the reference fails check {check.name!r} of {self.scenario.id} "
                                          f"on {example}: {value}")
         return value
@@ -187,11 +190,12 @@ class Reference:
     def close(self) -> None:
         self.observer.close()
 
-    def _load(self) -> dict[str, bytes]:
+    def load(self) -> dict[str, bytes]:
+        """The observations on disk, read once (before any candidate of this grade runs)."""
         with self._lock:
             if self._stored is None:
                 self._stored = {}
-                if self.path is not None and self.path.is_file():
+                if self.path is not None and _trusted(self.path):
                     try:
                         saved = wire.decode(self.path.read_bytes())
                         if isinstance(saved, dict) and all(isinstance(v, bytes) for v in saved.values()):
@@ -205,5 +209,54 @@ class Reference:
         with self._lock:
             if self.path is None or not self._dirty or self._stored is None:
                 return
-            if write_atomically(self.path, wire.encode(dict(self._stored))):
+            if _trusted(self.path.parent, missing_ok=True) and \
+                    write_atomically(self.path, wire.encode(dict(self._stored))):
                 self._dirty = False
+
+
+def _trusted(path: Path, missing_ok: bool = False) -> bool:
+    """`path` and the folders above it up to the cache folder belong to this user and no one
+    else may write them: only the judge could have put what they hold there."""
+    me = os.geteuid()
+    root = cache_dir()
+    for each in [path, *path.parents]:
+        try:
+            info = each.lstat()
+        except FileNotFoundError:
+            if missing_ok:  # the judge will make it, with its own umask
+                if each == root:
+                    return True
+                continue
+            return False
+        except OSError:
+            return False
+        if stat.S_ISLNK(info.st_mode) or info.st_uid != me or info.st_mode & 0o022:
+            return False
+        if each == root:
+            return True
+    return False
+
+
+_references_lock = threading.Lock()
+_references: dict[tuple[str, str], Reference] = {}
+
+
+def reference_of(scenario_id: str, device: str, group: Iterable[str] = ()) -> Reference:
+    """The reference of `scenario_id`; made the first time with one runner observing the
+    references of the whole `group` (the scenarios graded together)."""
+    with _references_lock:
+        key = (scenario_id, device)
+        if key not in _references:
+            shared = observer(frozenset(group) | {scenario_id}, device)
+            _references[key] = Reference(catalog.scenario(scenario_id), device, observer=shared)
+        return _references[key]
+
+
+@atexit.register
+def close_references() -> None:
+    """Stop the reference runners (they would also go with this process)."""
+    with _references_lock:
+        references = list(_references.values())
+    for reference in references:
+        reference.close()
+    close_observers()

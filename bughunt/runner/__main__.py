@@ -6,57 +6,84 @@ even mounted. For each `load` request it forks a child in a session of its own; 
 executes the candidate's source and answers `observe` requests one at a time with plain data
 (`bughunt.wire`), until `end`. The zygote reaps the child, kills its process group and says
 how it ended, then waits for the next candidate. Nothing here decides a verdict.
+
+Before the child runs a line of the candidate's, it installs the audit hook and holds the
+snapshot of the grader's code (`integrity`). The candidate's code — its import, each
+`observe`, and the encoding of what it returns — runs in a thread of its own, whose frames
+lead back to nothing of the runner's; the child's main thread keeps the key that seals every
+reply, checks the snapshot after each step, and alone writes to the channel.
 """
 
 from __future__ import annotations
 
+import _thread
 import argparse
 import faulthandler
 import gc
 import importlib
 import os
+import resource
 import signal
 import socket
+import string
+import struct
 import sys
+
+from bughunt import wire
+from bughunt.judge.checking import describe
+from bughunt.runner import integrity
+from bughunt.runner.loading import load_source
+
+SAFE = frozenset(string.ascii_letters + string.digits + " .,:_()-'")  # what a tampering report may say
+TAMPERED_BOX = "tampering detected: the runner's result was written by the candidate"
+# A candidate's child dies after this much CPU (SIGXCPU, then SIGKILL a second later), should
+# the judge, which counts each check's CPU itself, be unable to stop it.
+CHILD_CPU_SECONDS = 120
+
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bughunt.runner")
     parser.add_argument("--checks", required=True, help="checks modules, comma-separated")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--channel", type=int, required=True, help="the socket's file descriptor")
+    parser.add_argument("--user", type=int, help="the uid to become before any candidate runs (we are root)")
     options = parser.parse_args(argv)
 
     import torch
 
-    from bughunt import placement, wire
-    from bughunt import lazy_dynamo
+    from bughunt import lazy_dynamo, placement
 
     lazy_dynamo.install()
     torch.set_num_threads(1)
     placement.set_device(options.device)
     checks = {name: {c.name: c for c in importlib.import_module(name).CHECKS}
               for name in options.checks.split(",")}
+    snapshot = integrity.Snapshot()
+    if options.user is not None:
+        from bughunt.runner import isolation
+
+        isolation.become(options.user)
     channel = socket.socket(fileno=options.channel)
     faulthandler.disable()  # a crash is the candidate's verdict, not a dump on the judge's terminal
     gc.freeze()  # what is loaded now lives until exit: children's collections skip it
-    wire.send(channel, {"op": "ready"})
+    wire.send(channel, {"op": wire.Op.READY})
     while True:
         request = wire.receive(channel)
         if request is None:
             os._exit(0)
-        if request.get("op") != "load":
+        if request.get("op") != wire.Op.LOAD:
             os._exit(2)
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
-            _serve(channel, checks[request["checks"]], request)
+            _serve(channel, checks[request["checks"]], request, snapshot)
         _, status = os.waitpid(pid, 0)
         try:
             os.killpg(pid, signal.SIGKILL)  # whatever the candidate started goes with it
         except (ProcessLookupError, PermissionError):
             pass
-        wire.send(channel, {"op": "ended", "how": _how(status)})
+        wire.send(channel, {"op": wire.Op.ENDED, "how": _how(status)})
 
 
 def _how(status: int) -> str:
@@ -65,48 +92,123 @@ def _how(status: int) -> str:
     return f"exit code {os.waitstatus_to_exitcode(status)}"
 
 
-def _serve(channel, checks: dict, request: dict) -> None:
+def _serve(channel, checks: dict, request: dict, snapshot) -> None:
     """The candidate's child; always ends with os._exit so no zygote state runs twice."""
-    from bughunt import wire
-
     try:
         os.setsid()
         signal.signal(signal.SIGINT, signal.SIG_DFL)
+        resource.setrlimit(resource.RLIMIT_CPU, (CHILD_CPU_SECONDS, CHILD_CPU_SECONDS + 1))
         # Line-buffered, so what the candidate printed is on disk even if it later hangs.
         sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
         sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
-        _answer(channel, checks, request)
+        _answer(channel, checks, request, snapshot)
     except BaseException:  # noqa: BLE001 - nothing may escape a forked child
         os._exit(70)
     os._exit(0)
 
 
-def _answer(channel, checks: dict, request: dict) -> None:
-    from bughunt import wire
-    from bughunt.judge.checking import describe
-    from bughunt.runner.loading import load_source
+def _in_thread(work, start=_thread.start_new_thread, new_lock=_thread.allocate_lock,
+               length=len) -> tuple[bool, object]:
+    """`work()` in a fresh thread: (True, its result) or (False, why it raised, described
+    there). What this thread calls afterwards is bound at import, before any candidate: the
+    candidate may have replaced the builtins by then."""
+    box: list = []
+    done = new_lock()
+    done.acquire()
 
-    try:
-        module = load_source(request["source"], request["filename"], request["module"])
-    except BaseException as error:  # noqa: BLE001 - the candidate's fault, reported
-        wire.send(channel, {"op": "load-failed", "message": describe(error)})
-        return
-    wire.send(channel, {"op": "loaded"})
-    while True:
-        message = wire.receive(channel)
-        if message is None or message.get("op") != "observe":
-            return
-        check = checks[message["check"]]
+    def run() -> None:
         try:
-            reply = wire.frame(wire.encode({"op": "observation",
-                                            "value": check.observe(module, **message["example"])}))
+            box.append((True, work()))
         except NotImplementedError:
-            reply = wire.frame(wire.encode({"op": "not-implemented", "message": "not implemented yet"}))
+            box.append((False, None))
         except BaseException as error:  # noqa: BLE001 - the candidate's fault, reported
-            reply = wire.frame(wire.encode({"op": "error", "message": describe(error)}))
-        sys.stdout.flush()
-        sys.stderr.flush()
-        channel.sendall(reply)
+            try:
+                box.append((False, describe(error)))
+            except BaseException:  # noqa: BLE001 - a description that raises is still an error
+                box.append((False, "an error that cannot be described"))
+        finally:
+            try:  # here, not in the main thread: sys.stdout may be the candidate's object by now
+                sys.stdout.flush()
+                sys.stderr.flush()
+            except BaseException:  # noqa: BLE001 - its output is its own business
+                pass
+            done.release()
+
+    start(run, ())
+    done.acquire()
+    if length(box) != 1:  # the candidate reached the box through its frames and wrote in it
+        return False, TAMPERED_BOX
+    return box[0]
+
+
+def _loading(source: str, filename: str, name: str):
+    """The candidate's import, as work for `_in_thread`. Built here, not in `_answer`, so its
+    closure holds no cell of `_answer`'s (the key, the channel) for the candidate to reach."""
+    return lambda: load_source(source, filename, name)
+
+
+def _observing(check, module, example: dict):
+    """One observation, encoded in the candidate's thread (a hostile value's methods run
+    there, not beside the key)."""
+    return lambda: wire.encode({"op": wire.Op.OBSERVATION, "value": check.observe(module, **example)})
+
+
+def _answer(channel, checks: dict, request: dict, snapshot) -> None:
+    # Everything this thread uses once candidate code has run is bound here, before: a global
+    # or an attribute looked up later could be the candidate's (until `changed` says not).
+    key, counter = bytes(request["key"]), 0
+    seal, frame, encode, send, receive = wire.seal, wire.frame, wire.encode, channel.sendall, wire.receive
+    changed, in_thread, observing, tampered_box = snapshot.changed, _in_thread, _observing, TAMPERED_BOX
+    pack, length, safe = struct.Struct(">I").pack, len, SAFE
+    op = wire.Op
+    observe_op, tampered_op, error_op, missing_op = op.OBSERVE.value, op.TAMPERED.value, op.ERROR, op.NOT_IMPLEMENTED
+    flagged: list[str] = []
+
+    def reply(payload: bytes) -> None:
+        nonlocal counter
+        send(frame(seal(payload, key, counter)))
+        counter += 1
+
+    def intact() -> bool:
+        """Nothing of the grader's was touched; else the verdict says so and the child ends.
+        That reply is built by hand from str and bytes methods only: the encoder's helpers
+        (json, ...) may be the candidate's now, and must not run beside the key."""
+        problem = ", ".join(flagged) or changed()
+        if problem:
+            text = "".join(c for c in ("tampering detected: " + problem)[:500] if c in safe)
+            header = ('{"$d":{"op":"' + tampered_op + '","message":"' + text + '"}}').encode()
+            reply(pack(length(header)) + header)
+        return not problem
+
+    own_code = frozenset(f.__code__ for f in (main, _serve, _in_thread, _answer, reply, intact))
+    integrity.install_audit_hook(snapshot, own_code, flagged)
+    loaded, module = _in_thread(_loading(request["source"], request["filename"], request["module"]))
+    if module is tampered_box:
+        flagged.append("the runner's result was written by the candidate")
+    if not intact():
+        return
+    if not loaded:
+        reply(encode({"op": wire.Op.LOAD_FAILED,
+                      "message": module[:4000] if type(module) is str else "NotImplementedError"}))
+        return
+    reply(encode({"op": wire.Op.LOADED}))
+    while True:
+        message = receive(channel)
+        if message is None or message.get("op") != observe_op:
+            return
+        observed, payload = in_thread(observing(checks[message["check"]], module, message["example"]))
+        if payload is tampered_box:
+            flagged.append("the runner's result was written by the candidate")
+        if not intact():
+            return
+        if observed and type(payload) is bytes and len(payload) + wire.SEAL <= wire.MAX_MESSAGE:
+            reply(payload)
+        elif observed:
+            reply(encode({"op": error_op, "message": "the observation is over the size limit"}))
+        elif payload is None:
+            reply(encode({"op": missing_op, "message": "not implemented yet"}))
+        else:
+            reply(encode({"op": error_op, "message": payload[:4000] if type(payload) is str else "an error"}))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,10 @@
 """The judge's handle on one runner process: start it, hand it candidates, ask, kill.
 
-Every read has a deadline and a size bound. Whatever the runner sends that is not the one
+Every wait on the candidate has a `Budget`: CPU seconds of the runner's whole process tree
+(read from /proc, so a busy machine does not inflate it and an endless loop is caught as soon
+as it has burnt them) and a wall-clock backstop for a process that only sleeps. Every read
+has a size bound, and every reply after the candidate is loaded must carry the seal of the key
+handed over with it (`wire.seal`). Whatever the runner sends that is not the one
 reply the protocol allows at that moment — malformed, oversized, late, or nothing at all —
 raises `RunnerLost`, and the runner is killed with everything it started; the judge turns
 that into the check's outcome and starts a fresh runner if more checks remain.
@@ -10,6 +14,8 @@ from __future__ import annotations
 
 import os
 import select
+import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -18,17 +24,30 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 from bughunt import wire
+from bughunt.judge.checking import Status, clip
 from bughunt.runner import isolation
+from bughunt.wire import Op
 
 # The runner's start (bubblewrap, Python, torch, the checks) is bounded on its own: a busy
 # machine may take many seconds, and none of it counts against a check. The candidate's
-# import is bounded apart from both, by `load_timeout`.
+# import has a `Budget` of its own, like each check.
 START_TIMEOUT = 180.0
-MIN_LOAD_TIMEOUT = 10.0
 OUTPUT_TAIL = 2000
+CPU_POLL = 0.25  # seconds between two readings of the runner's CPU time
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What one wait on the candidate may cost: CPU seconds of the runner's processes, and
+    wall seconds for a process that sleeps instead of computing."""
+
+    cpu: float
+    wall: float
 
 _live: set[int] = set()
 _live_lock = threading.Lock()
@@ -41,10 +60,12 @@ _starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bughunt-runner-
 class RunnerLost(Exception):
     """The runner broke the protocol, died or missed a deadline; it has been killed."""
 
-    def __init__(self, status: str, message: str) -> None:
+    def __init__(self, status: Status, message: str, tampered: bool = False) -> None:
         super().__init__(message)
-        self.status = status  # "timeout" or "crash"
+        self.status = status  # TIMEOUT, CRASH, or FAIL when the candidate tampered
         self.message = message
+        self.tampered = tampered  # the candidate wrote on the channel itself
+        self.late = ""  # for a time-out: which budget ran out ("6 s of CPU")
 
 
 class Runner:
@@ -55,9 +76,11 @@ class Runner:
         self.socket = judge_end
         self.output = tempfile.TemporaryFile()
         self.scratch = tempfile.mkdtemp(prefix="bughunt-runner-")
+        isolation.give_to_runner(self.scratch)
+        self.cgroup = isolation.make_cgroup()
         argv = [sys.executable, "-m", "bughunt.runner", "--checks", ",".join(checks_modules),
                 "--device", device,
-                "--channel", str(runner_end.fileno())]
+                "--channel", str(runner_end.fileno()), *isolation.runner_argv()]
         env = {key: value for key, value in os.environ.items()
                if key in ("PATH", "LANG", "LC_ALL", "PYTHONPATH", "CUDA_VISIBLE_DEVICES")}
         env.update(OMP_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1",
@@ -74,117 +97,166 @@ class Runner:
                 return process
 
         self.process = _starter.submit(start).result()
+        isolation.join_cgroup(self.cgroup, [self.process.pid])
         runner_end.close()
         self.alive = True
         self.ready = False  # the zygote has imported torch and the checks
         self.busy = False  # a candidate is loaded
         self.mark = 0
+        self.key: bytes | None = None  # seals the loaded candidate's replies
+        self.counter = 0
+        self.known = [self.process.pid]  # the runner's processes, as last seen
+        self.spent = 0.0  # CPU seconds (at most) the last wait cost
 
     # -- requests ------------------------------------------------------------------------
 
-    def load(self, source: str, filename: str, module: str, checks_module: str,
-             load_timeout: float = MIN_LOAD_TIMEOUT) -> str | None:
-        """Load a candidate; None when it imported, else why it did not (its own fault)."""
+    def wait_ready(self) -> None:
+        """Wait for the runner's start (torch and the checks imported), bounded on its own."""
         if not self.ready:
             try:
-                self._receive(time.monotonic() + START_TIMEOUT, ("ready",), "while starting")
+                self._receive(Budget(float("inf"), START_TIMEOUT), (Op.READY,), "while starting")
             except RunnerLost as lost:  # no candidate code has run yet: ours to fix, not a verdict
                 self.mark = 0
                 raise RuntimeError(f"the runner did not start ({lost.message}): "
                                    f"{self.output_tail()[-300:]}") from None
             self.ready = True
+            self.known = tree_pids(self.process.pid)
+            isolation.join_cgroup(self.cgroup, self.known)  # all forked while starting
+
+    def load(self, source: str, filename: str, module: str, checks_module: str, budget: Budget) -> str | None:
+        """Load a candidate; None when it imported, else why it did not (its own fault)."""
+        self.wait_ready()
         self.mark = self.output.seek(0, os.SEEK_END)
-        self._send({"op": "load", "source": source, "filename": filename, "module": module,
-                    "checks": checks_module})
-        limit = max(MIN_LOAD_TIMEOUT, load_timeout)
+        key = secrets.token_bytes(32)
+        self._send({"op": Op.LOAD, "source": source, "filename": filename, "module": module,
+                    "checks": checks_module, "key": key})
+        self.key, self.counter = key, 0
         try:
-            reply = self._receive(time.monotonic() + limit, ("loaded", "load-failed", "ended"),
+            reply = self._receive(budget, (Op.LOADED, Op.LOAD_FAILED, Op.TAMPERED, Op.ENDED),
                                   "while importing the file")
         except RunnerLost as lost:
-            if lost.status == "timeout":
-                raise RunnerLost("timeout", f"did not finish importing within {limit:g} s: "
-                                            "an endless loop at module level, or far too slow") from None
+            if lost.status == Status.TIMEOUT:
+                raise RunnerLost(Status.TIMEOUT, f"did not finish importing within {lost.late}: an endless "
+                                                 "loop at module level, or an import far too slow") from None
             raise
-        if reply["op"] == "loaded":
+        if reply["op"] == Op.LOADED:
             self.busy = True
+            # The candidate's process is new: its CPU so far (the import) is not the checks'.
+            self.known = tree_pids(self.process.pid)
             return None
-        if reply["op"] == "ended":
+        if reply["op"] == Op.ENDED:
             self.kill()
-            raise RunnerLost("crash", f"the process ended while importing the file ({reply.get('how')}): "
-                                      "os._exit, or a crash")
-        self._receive(time.monotonic() + 10, ("ended",), "after a failed import")
-        return str(reply.get("message", ""))
+            raise RunnerLost(Status.CRASH, f"the process ended while importing the file ({reply.get('how')}): "
+                                           "os._exit, or a crash")
+        if reply["op"] == Op.TAMPERED:
+            self._tampered(reply)
+        self._receive(Budget(float("inf"), 10), (Op.ENDED,), "after a failed import")
+        return clip(str(reply.get("message", "")))
 
-    def observe(self, check: str, example: dict, deadline: float) -> tuple[str, Any]:
-        """("observation", value) or ("error" | "not-implemented", message)."""
-        self._send({"op": "observe", "check": check, "example": example})
-        reply = self._receive(deadline, ("observation", "error", "not-implemented", "ended"),
+    def observe(self, check: str, example: dict, budget: Budget) -> tuple[Op, Any]:
+        """(OBSERVATION, value) or (ERROR | NOT_IMPLEMENTED, message)."""
+        self._send({"op": Op.OBSERVE, "check": check, "example": example})
+        reply = self._receive(budget, (Op.OBSERVATION, Op.ERROR, Op.NOT_IMPLEMENTED, Op.TAMPERED, Op.ENDED),
                               "during this check")
-        if reply["op"] == "ended":
+        if reply["op"] == Op.ENDED:
             self.busy = False
             self.kill()
-            raise RunnerLost("crash", f"the process ended during this check ({reply.get('how')}): "
-                                      "os._exit, or a crash")
-        if reply["op"] == "observation":
-            return "observation", reply.get("value")
+            raise RunnerLost(Status.CRASH, f"the process ended during this check ({reply.get('how')}): "
+                                           "os._exit, or a crash")
+        if reply["op"] == Op.TAMPERED:
+            self._tampered(reply)
+        if reply["op"] == Op.OBSERVATION:
+            return Op.OBSERVATION, reply.get("value")
         message = reply.get("message")
-        return reply["op"], message if isinstance(message, str) else "an error"
+        return Op(reply["op"]), clip(message) if isinstance(message, str) else "an error"
 
     def end(self) -> None:
         """The candidate is done; the runner is ready for the next one."""
         if not (self.alive and self.busy):
             return
         self.busy = False
-        self._send({"op": "end"})
-        self._receive(time.monotonic() + 10, ("ended",), "while finishing")
+        self._send({"op": Op.END})
+        self._receive(Budget(float("inf"), 10), (Op.ENDED,), "while finishing")
 
     def output_tail(self) -> str:
         end = self.output.seek(0, os.SEEK_END)
         self.output.seek(max(self.mark, end - OUTPUT_TAIL))
         return self.output.read().decode("utf-8", "replace").strip()
 
+    def _tampered(self, reply: dict) -> None:
+        self.kill()
+        message = reply.get("message")
+        raise RunnerLost(Status.FAIL, clip(message) if isinstance(message, str) else "tampering detected",
+                         tampered=True)
+
     # -- the channel ---------------------------------------------------------------------
 
     def _send(self, message: dict) -> None:
-        data = wire.frame(wire.encode(message))
         if not self.alive:
-            raise RunnerLost("crash", "the runner is gone")
+            raise RunnerLost(Status.CRASH, "the runner is gone")
+        try:
+            data = wire.frame(wire.encode(message))
+        except wire.WireError as error:
+            raise RunnerLost(Status.FAIL, f"the file cannot be sent to the runner: {error}") from None
         try:
             self.socket.settimeout(30)
             self.socket.sendall(data)
         except OSError:
             self.kill()
-            raise RunnerLost("crash", "the process stopped listening") from None
+            raise RunnerLost(Status.CRASH, "the process stopped listening") from None
 
-    def _receive(self, deadline: float, allowed: tuple[str, ...], when: str) -> dict:
+    def _receive(self, budget: Budget, allowed: tuple[Op, ...], when: str) -> dict:
         try:
-            prefix = self._read(4, deadline)
-            reply = wire.decode(self._read(wire.frame_length(prefix), deadline))
-        except TimeoutError:
+            clock = _Clock(self, budget)
+            try:
+                prefix = self._read(4, clock)
+                message = self._read(wire.frame_length(prefix), clock)
+            finally:
+                self.spent = clock.spent()
+            reply = self._open(message)
+        except TimeoutError as late:
             self.kill()
-            raise RunnerLost("timeout", f"no answer in time {when}: an endless loop, or far too slow") from None
+            lost = RunnerLost(Status.TIMEOUT, f"stopped {when} after {late}: an endless loop, or far too slow")
+            lost.late = str(late)
+            raise lost from None
         except (EOFError, OSError):
             self.kill()
-            raise RunnerLost("crash", f"the process ended {when}: os._exit, a signal, or a crash") from None
-        except (wire.WireError, ValueError, MemoryError) as error:
+            raise RunnerLost(Status.CRASH, f"the process ended {when}: os._exit, a signal, or a crash") from None
+        except wire.WireError as error:
             self.kill()
-            raise RunnerLost("crash", f"the runner sent a malformed answer {when} ({error})") from None
+            tampered = "sealed" in str(error)
+            raise RunnerLost(Status.FAIL if tampered else Status.CRASH,
+                             f"{'tampering detected: ' if tampered else ''}the runner sent a malformed "
+                             f"answer {when} ({error})", tampered=tampered) from None
         if not isinstance(reply, dict) or reply.get("op") not in allowed:
             self.kill()
-            raise RunnerLost("crash", f"the runner sent an answer the protocol does not allow {when}")
+            raise RunnerLost(Status.CRASH, f"the runner sent an answer the protocol does not allow {when}")
         return reply
 
-    def _read(self, size: int, deadline: float) -> memoryview:
+    def _open(self, message: memoryview) -> Any:
+        """A reply decoded: sealed with the candidate's key, or one of the zygote's own."""
+        if self.key is not None:
+            try:
+                payload = wire.unseal(message, self.key, self.counter)
+            except wire.WireError:
+                reply = wire.decode(message)
+                if isinstance(reply, dict) and reply.get("op") == Op.ENDED:
+                    self.key = None  # the child is gone: its key with it
+                    return reply
+                raise
+            self.counter += 1
+            return wire.decode(payload)
+        return wire.decode(message)
+
+    def _read(self, size: int, clock: _Clock) -> memoryview:
         buffer = bytearray(size)
         view = memoryview(buffer)
         got = 0
         while got < size:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError
-            ready, _, _ = select.select([self.socket], [], [], left)
+            ready, _, _ = select.select([self.socket], [], [], clock.wait())
             if not ready:
-                raise TimeoutError
+                clock.check()
+                continue
             n = self.socket.recv_into(view[got:], size - got)
             if n == 0:
                 raise EOFError
@@ -199,7 +271,7 @@ class Runner:
             return
         self.alive = False
         try:
-            os.killpg(self.process.pid, 9)
+            os.killpg(self.process.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
         self.process.wait()
@@ -207,6 +279,7 @@ class Runner:
             _live.discard(self.process.pid)
             isolation.sweep_orphans(set(_live))
         self.socket.close()
+        isolation.remove_cgroup(self.cgroup)
         _remove(self.scratch)
 
     def close(self) -> None:
@@ -219,6 +292,85 @@ class Runner:
                 pass
             self.kill()
         self.output.close()
+
+
+class _Clock:
+    """The time one wait has left: the runner's CPU against `budget.cpu`, the wall clock
+    against `budget.wall`. The CPU is read at the start from the processes known to be the
+    runner's (a few files), and every `CPU_POLL` seconds from all of /proc, new forks
+    included; `spent` charges a wait that ended between two readings with its wall time."""
+
+    def __init__(self, runner: Runner, budget: Budget) -> None:
+        self.runner, self.budget = runner, budget
+        self.started = self.polled = time.monotonic()
+        self.counting = budget.cpu != float("inf")
+        self.cpu_start = _cpu_of(runner.known) if self.counting else 0.0
+        self.cpu_used = 0.0
+
+    def wait(self) -> float:
+        left = self.budget.wall - (time.monotonic() - self.started)
+        if left <= 0:
+            raise TimeoutError(f"{self.budget.wall:g} s of waiting (it used little CPU: sleeping?)")
+        return min(left, CPU_POLL) if self.counting else left
+
+    def check(self) -> None:
+        if not self.counting or time.monotonic() - self.polled < CPU_POLL * 0.9:
+            return
+        processes = _processes()
+        self.runner.known = _tree(self.runner.process.pid, processes)
+        self.cpu_used = sum(processes[pid][1] for pid in self.runner.known) / _TICKS - self.cpu_start
+        self.polled = time.monotonic()
+        if self.cpu_used > self.budget.cpu:
+            raise TimeoutError(f"{self.budget.cpu:g} s of CPU")
+
+    def spent(self) -> float:
+        """CPU seconds this wait cost, at most: the last reading plus the wall time since."""
+        return max(0.0, self.cpu_used) + (time.monotonic() - self.polled)
+
+
+def _cpu_of(pids: list[int]) -> float:
+    ticks = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        ticks += sum(int(n) for n in stat[stat.rindex(b")") + 2:].split()[11:15])
+    return ticks / _TICKS
+
+
+def tree_pids(root: int) -> list[int]:
+    return _tree(root, _processes())
+
+
+def _tree(root: int, processes: dict[int, tuple[int, int]]) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for pid, (parent, _) in processes.items():
+        children.setdefault(parent, []).append(pid)
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        if pid in processes:
+            found.append(pid)
+        todo += children.get(pid, [])
+    return found
+
+
+def _processes() -> dict[int, tuple[int, int]]:
+    """pid -> (parent pid, CPU ticks: its own and its reaped children's)."""
+    processes = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(b")") + 2:].split()
+        processes[int(entry.name)] = (int(fields[1]), sum(int(n) for n in fields[11:15]))  # utime..cstime
+    return processes
 
 
 def _remove(folder: str) -> None:

@@ -1,22 +1,32 @@
 """How the runner is walled off from the judge, the reference and the learner's files.
 
-Two levels, chosen once per process (`BUGHUNT_ISOLATION=process` forces the second):
+Three levels, chosen once per process (`BUGHUNT_ISOLATION=process` rules out the first):
 
 - `namespaces` (bubblewrap found and working): the runner sees a read-only view of the
   system and Python directories and of the `bughunt` and `scenarios` packages only — not
-  `clean_reference/`, not the workspace, not the cache — with a private /tmp as its working
-  directory, no network, its own PID namespace (killing bubblewrap kills every process in
-  it) and uid 65534 in a user namespace with no capabilities.
+  `clean_reference/`, not the workspace, not the cache — with private, sized tmpfs folders
+  (/tmp, /run, /var/tmp, /dev) and /tmp as its working directory, no network, its own PID
+  namespace (killing bubblewrap kills every process in it; the judge is not in it, so it
+  cannot be signalled) and no capabilities.
+- `uid` (as root, without bubblewrap): the runner runs as `RUNNER_UID`, a real unprivileged
+  user: root-only files (the cache, /etc/shadow, /root) are out of reach and it cannot signal
+  the judge; the reference and every world-readable file are still readable.
 - `process`: a session of its own, resource limits, a scratch working directory, and the
   judge as child subreaper so that a daemonised grandchild comes back to it to be killed.
-  The candidate still runs as the user: it can read and write what the user can.
+  The candidate runs as the user: it can read and write what the user can, and signal the
+  judge. Only for one's own code (`submit`, `watch`, `play`), or by an explicit choice.
 
-Both get limits on address space (CPU only), file size, open files, core dumps and CPU time.
+When bughunt runs as root, the runner (bubblewrap included) is started as `RUNNER_UID` at
+every level, so root in the sandbox is nobody outside. Every level limits address space (CPU
+only), file size, open files, core dumps, CPU time and processes (`RLIMIT_NPROC`, which holds
+once the runner is not root), and puts the runner in a cgroup of its own (memory, tasks)
+where cgroup v2 lets one be made.
 """
 
 from __future__ import annotations
 
 import ctypes
+import itertools
 import os
 import resource
 import shutil
@@ -27,30 +37,59 @@ import sys
 from functools import cache
 from pathlib import Path
 
-NAMESPACES, PROCESS = "namespaces", "process"
+NAMESPACES, UID, PROCESS = "namespaces", "uid", "process"
+RUNNER_UID = 65534  # nobody
 # torch loaded takes under 1 GiB; the checks' tensors are tiny. A runaway allocation becomes
 # a MemoryError instead of swapping the machine. Not applied with CUDA, whose driver
 # reserves far more address space than it uses.
 MEMORY_LIMIT = 4 * 2**30
+CGROUP_MEMORY = 6 * 2**30  # the whole sandbox: runner, candidate, its forks, its tmpfs files
+CGROUP_TASKS = 128
+EXTRA_PROCESSES = 64  # a candidate's own forks (a DataLoader's workers), beyond the runner's
 FILE_SIZE_LIMIT = 64 * 2**20
 CPU_SECONDS = 900  # a hard stop for a runner the judge somehow forgot
+SCRATCH_SIZES = {"/tmp": 256 * 2**20, "/run": 16 * 2**20, "/var/tmp": 16 * 2**20, "/dev": 64 * 2**20}
+DEVICES = ("null", "zero", "full", "random", "urandom")
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
+CGROUP_ROOT = Path("/sys/fs/cgroup")
 _PR_SET_CHILD_SUBREAPER = 36
 _PR_SET_DUMPABLE = 4
+_cgroup_names = itertools.count()
+
+
+class IsolationUnavailable(RuntimeError):
+    """The isolation asked for cannot be had on this machine."""
+
+
+def drops_uid() -> bool:
+    """Whether the runner is started as `RUNNER_UID` (bughunt runs as root)."""
+    return sys.platform == "linux" and os.geteuid() == 0
 
 
 @cache
 def level() -> str:
     wanted = os.environ.get("BUGHUNT_ISOLATION", "")
+    weakest = UID if drops_uid() else PROCESS
     if wanted == PROCESS or sys.platform != "linux":
-        return PROCESS
+        return weakest
     bwrap = shutil.which("bwrap")
     if bwrap is None:
-        return PROCESS
-    probe = subprocess.run([bwrap, "--ro-bind", "/", "/", "--unshare-all", "--unshare-user",
-                            "--uid", "65534", "--gid", "65534", "--die-with-parent", "true"],
+        return weakest
+    probe = subprocess.run([bwrap, "--ro-bind", "/", "/", *_namespaces(), "--die-with-parent", "true"],
                            capture_output=True, timeout=30)
-    return NAMESPACES if probe.returncode == 0 else PROCESS
+    return NAMESPACES if probe.returncode == 0 else weakest
+
+
+def require(wanted: str) -> str:
+    """The level in force, when it is at least `wanted` (`namespaces`, or `process` for any);
+    else IsolationUnavailable, naming what to install."""
+    got = level()
+    if wanted == NAMESPACES and got != NAMESPACES:
+        missing = "bubblewrap (the `bwrap` command)" if shutil.which("bwrap") is None else \
+            "a working bubblewrap (user namespaces are disabled here)"
+        raise IsolationUnavailable(f"grading others' code needs {missing}; install the `bubblewrap` package, "
+                                   "or pass --isolation process to run it with process isolation only")
+    return got
 
 
 def guard_judge() -> None:
@@ -66,7 +105,7 @@ def guard_judge() -> None:
 def command(argv: list[str], hidden: list[Path], shown: list[Path] = ()) -> list[str]:
     """`argv` wrapped for the current level; `hidden` paths must not be visible to it, except
     the files in `shown` (inside a hidden folder), put back read-only."""
-    if level() == PROCESS:
+    if level() != NAMESPACES:
         return argv
     import bughunt
     import scenarios
@@ -82,22 +121,65 @@ def command(argv: list[str], hidden: list[Path], shown: list[Path] = ()) -> list
     for path in visible:  # a folder inside one already bound comes with it
         if not any(path.is_relative_to(k) for k in kept):
             kept.append(path)
-    wrapped = ["bwrap", "--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534",
-               "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-               # The private scratch folders first: a bind below them (a project checked out
-               # under /tmp) must land on top of them, not be hidden by them.
-               "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs", "/run", "--tmpfs", "/var/tmp"]
+    wrapped = ["bwrap", *_namespaces(), "--die-with-parent", "--new-session", "--proc", "/proc"]
+    # The private scratch folders first: a bind below them (a project checked out under /tmp)
+    # must land on top of them, not be hidden by them. Each has a size: memory a file fills
+    # is held by the sandbox, not the candidate's process, so no rlimit bounds it.
+    for folder, size in SCRATCH_SIZES.items():
+        wrapped += ["--perms", "1777", "--size", str(size), "--tmpfs", folder]
+    for device in DEVICES:
+        wrapped += ["--dev-bind", f"/dev/{device}", f"/dev/{device}"]
+    wrapped += ["--symlink", "/proc/self/fd", "/dev/fd", "--symlink", "/proc/self/fd/0", "/dev/stdin",
+                "--symlink", "/proc/self/fd/1", "/dev/stdout", "--symlink", "/proc/self/fd/2", "/dev/stderr",
+                "--perms", "1777", "--dir", "/dev/shm"]
+    # The folders above a bind are made by bubblewrap with the host's modes (/root: 0700):
+    # the runner, once it is RUNNER_UID, must be able to pass through them.
+    above = sorted({a for k in kept for a in k.parents if a != Path("/") and a not in kept}, key=lambda p: len(p.parts))
+    for folder in above:
+        wrapped += ["--perms", "0755", "--dir", str(folder)]
     for path in kept:
         wrapped += ["--ro-bind", str(path), str(path)]
     for link in links:
         wrapped += ["--symlink", os.readlink(link), str(link)]
+    emptied = []
     for path in {p.resolve() for p in hidden if p.exists()}:
         if any(path.is_relative_to(k) for k in kept):
-            wrapped += ["--tmpfs", str(path)] if path.is_dir() else ["--ro-bind", "/dev/null", str(path)]
+            emptied += [path] if path.is_dir() else []
+            wrapped += ["--perms", "0755", "--tmpfs", str(path)] if path.is_dir() else \
+                ["--ro-bind", "/dev/null", str(path)]
+    made: set[Path] = set(above)
     for path in shown:
+        for folder in reversed(Path(path).parents):  # passable for RUNNER_UID, as above
+            bound = any(folder.is_relative_to(k) for k in kept) and not any(folder.is_relative_to(e) for e in emptied)
+            if folder not in made and not bound and not any(k.is_relative_to(folder) for k in kept):
+                made.add(folder)
+                wrapped += ["--perms", "0755", "--dir", str(folder)]
         wrapped += ["--ro-bind", str(path), str(path)]
     wrapped += ["--chdir", "/tmp", "--setenv", "HOME", "/tmp"]
     return wrapped + argv
+
+
+def _namespaces() -> list[str]:
+    """bubblewrap's namespace options. Unprivileged: a user namespace in which the runner is
+    uid 65534 (the user outside). As root: no user namespace (its 65534 would be root
+    outside); bubblewrap mounts as root, keeps only the right to change uid, and the runner
+    becomes RUNNER_UID itself once started (`runner_argv`)."""
+    if not drops_uid():
+        return ["--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534", "--cap-drop", "ALL"]
+    return ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+            "--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+
+
+def runner_argv() -> list[str]:
+    """The runner's own options for the isolation in force: which user to become."""
+    return ["--user", str(RUNNER_UID)] if drops_uid() else []
+
+
+def become(uid: int) -> None:
+    """The runner's step down to `uid` (its group, no others), for good."""
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
 
 
 def limits(device: str):
@@ -111,10 +193,55 @@ def limits(device: str):
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         resource.setrlimit(resource.RLIMIT_NOFILE, (1024, 1024))
         resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
-        if os.getuid() != 0:  # root ignores it; namespaces contain root's processes instead
-            allowed = _processes_of(os.getuid()) + 64
-            resource.setrlimit(resource.RLIMIT_NPROC, (allowed, allowed))
+        # Counted per user, so over what that user already runs; root ignores it, but the
+        # runner becomes RUNNER_UID before any candidate runs (`become`).
+        user = RUNNER_UID if drops_uid() else os.getuid()
+        allowed = _processes_of(user) + EXTRA_PROCESSES
+        resource.setrlimit(resource.RLIMIT_NPROC, (allowed, allowed))
     return apply
+
+
+def give_to_runner(folder: str) -> None:
+    """Make the runner's scratch folder its own (it runs as another user when we are root)."""
+    if drops_uid():
+        os.chown(folder, RUNNER_UID, RUNNER_UID)
+
+
+def make_cgroup() -> Path | None:
+    """A cgroup v2 of its own for one runner (memory and tasks bounded), or None where none
+    can be made (cgroup v1, no delegation, not root): the rlimits then stand alone."""
+    if not (CGROUP_ROOT / "cgroup.controllers").is_file():
+        return None
+    group = CGROUP_ROOT / f"bughunt-{os.getpid()}-{next(_cgroup_names)}"
+    try:
+        group.mkdir()
+        (group / "memory.max").write_text(str(CGROUP_MEMORY))
+        (group / "pids.max").write_text(str(CGROUP_TASKS))
+        return group
+    except OSError:
+        remove_cgroup(group)
+        return None
+
+
+def join_cgroup(group: Path | None, pids: list[int]) -> None:
+    for pid in pids if group is not None else ():
+        try:
+            (group / "cgroup.procs").write_text(str(pid))
+        except OSError:
+            pass
+
+
+def remove_cgroup(group: Path | None) -> None:
+    if group is None:
+        return
+    try:
+        (group / "cgroup.kill").write_text("1")
+    except OSError:
+        pass
+    try:
+        group.rmdir()
+    except OSError:
+        pass
 
 
 def _processes_of(uid: int) -> int:

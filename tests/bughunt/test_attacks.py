@@ -27,10 +27,10 @@ MARK = "bughunt-attack-7f3a"  # in the argv of every process an attack leaves ru
 WRONG = "def train_one_epoch(model, loader, optimizer, loss_fn, device):\n    return 0.0\n"
 
 ATTACKS = {
-    "re-export the reference": "from clean_reference.l03_training.one_epoch import *\n",
-    "exec the reference from disk": f"exec(open({str(REFERENCE)!r}).read())\n",
+    "re-export the reference": "from clean_reference.l03_training.one_epoch import train_one_epoch\n",
+    "exec the reference from disk": WRONG + f"exec(open({str(REFERENCE)!r}).read())\n",
     "re-export it through a later level": "from clean_reference.l05_intermediate.loops import train_one_epoch\n",
-    "find the reference next to the engine": (
+    "find the reference next to the engine": WRONG + (
         "import pathlib, bughunt\n"
         "root = pathlib.Path(bughunt.__file__).resolve().parent.parent\n"
         "exec((root / 'clean_reference/l03_training/one_epoch.py').read_text())\n"),

@@ -25,3 +25,27 @@ def test_the_reference_stays_out_but_a_file_it_may_import_is_shown(tmp_path):
     bound = [command[i + 1] for i, word in enumerate(command) if word == "--ro-bind"]
     assert str(shown) in bound
     assert not any(root.is_relative_to(path) and str(root) != path for path in bound if path != "/dev/null")
+
+
+def test_check_fails_closed_without_bubblewrap_unless_told_otherwise(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from bughunt import catalog
+
+    scenario = catalog.scenario("l03_training.one_epoch")
+    env = {**os.environ, "PATH": str(tmp_path)}  # no bwrap to be found
+    command = [sys.executable, "-m", "bughunt", "check", scenario.id, str(scenario.reference_path), "--json"]
+    refused = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert "bubblewrap" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
+
+
+def test_as_root_the_sandbox_drops_to_a_real_unprivileged_user():
+    if not isolation.drops_uid():
+        pytest.skip("only as root")
+    command = isolation.command(["python"], hidden=[])
+    if isolation.level() == isolation.NAMESPACES:
+        assert "--unshare-user" not in command  # its uid 65534 would be root outside
+    assert isolation.runner_argv() == ["--user", str(isolation.RUNNER_UID)]

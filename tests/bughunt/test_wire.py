@@ -86,3 +86,40 @@ def test_oversized_frames_are_refused_before_reading_them():
 def test_a_tensor_with_an_odd_stride_on_a_dimension_of_one_is_sent():
     odd = torch.arange(2).reshape(1, 2)[:, -1].long()  # shape (1,), stride (2,)
     assert torch.equal(wire.decode(wire.encode(odd)), odd)
+
+
+def _message(header: bytes, blob: bytes = b"") -> bytes:
+    return struct.pack(">I", len(header)) + header + blob
+
+
+@pytest.mark.parametrize("header", [
+    b'{"$t":["float32",[0,18446744073709551616],0,0]}',  # an empty tensor with a dimension of 2**64
+    b'{"$t":["float32",[2147483648,0],0,0]}',
+    b'{"$t":["float32",[-1],0,0]}',
+    b'{"$t":["float32",[1e400],0,0]}',
+    b'{"$f":"nan"}' * 2,
+    b'{"$b":[0,1]}',
+])
+def test_every_bad_node_is_a_wire_error(header):
+    with pytest.raises(wire.WireError):
+        wire.decode(_message(header))
+
+
+@given(st.binary(max_size=200))
+@settings(max_examples=300, deadline=None)
+def test_decoding_any_bytes_gives_a_value_or_a_wire_error(data):
+    try:
+        wire.decode(data)
+    except wire.WireError:
+        pass
+
+
+def test_a_sealed_reply_opens_only_with_its_key_and_in_its_place():
+    key = b"k" * 32
+    sealed = wire.seal(wire.encode({"op": "loaded"}), key, 0)
+    assert wire.decode(wire.unseal(sealed, key, 0)) == {"op": "loaded"}
+    for other_key, counter in ((b"x" * 32, 0), (key, 1)):
+        with pytest.raises(wire.WireError):
+            wire.unseal(sealed, other_key, counter)
+    with pytest.raises(wire.WireError):
+        wire.unseal(wire.encode({"op": "loaded"}), key, 0)  # unsealed: what a candidate can write

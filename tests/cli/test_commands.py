@@ -241,9 +241,9 @@ def test_next_follows_the_track_order(tmp_path):
 
 @pytest.mark.parametrize("source, words", [
     ("def broken(:\n", "SyntaxError"),
-    ("while True:\n    pass\n", "did not finish importing within"),
-    ("import sys\nsys.exit(0)\n", "sys.exit(0)"),
-    ("import os\nos._exit(0)\n", "os._exit"),
+    ("def train_one_epoch(*args):\n    pass\nwhile True:\n    pass\n", "did not finish importing within"),
+    ("def train_one_epoch(*args):\n    pass\nimport sys\nsys.exit(0)\n", "sys.exit(0)"),
+    ("def train_one_epoch(*args):\n    pass\nimport os\nos._exit(0)\n", "os._exit"),
 ])
 def test_check_gives_a_misbehaving_candidate_a_clear_fail(source, words, tmp_path):
     candidate = tmp_path / "candidate.py"

@@ -54,7 +54,7 @@ def test_watch_rechecks_on_save_survives_a_hang_and_quits(tmp_path):
         pane.wait_for("not-implemented")
         file.write_text("def broken(:\n")
         pane.wait_for("SyntaxError")
-        file.write_text("while True:\n    pass\n")
+        file.write_text("def train_one_epoch(*args):\n    pass\nwhile True:\n    pass\n")
         pane.wait_for("did not finish importing within", timeout=120)
         file.write_text(ONE_EPOCH.reference_path.read_text())
         pane.wait_for("PASSED")

@@ -1,0 +1,80 @@
+"""What a runner may see of this machine's bughunt files: never the reference it is judged
+against, the judge's cache or the learner's workspace; only the earlier-level reference
+files the judged references themselves import (later levels plug in earlier ones).
+
+The sandbox (`isolation.command`) mounts by these lists; the judge computes them once per
+pool of runners, in the caller's thread (CPython 3.11's `ast.parse` is not thread-safe).
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from bughunt import catalog
+
+
+def cache_dir() -> Path:
+    """The judge's cache: reference observations, Hypothesis's few files."""
+    if os.environ.get("BUGHUNT_CACHE"):
+        return Path(os.environ["BUGHUNT_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "bughunt"
+
+
+def hidden_paths(extra: Iterable[Path] = ()) -> list[Path]:
+    """What the runner must not see: the reference, the cache, the learner's workspace."""
+    import clean_reference
+
+    paths = [Path(p) for p in clean_reference.__path__] + [cache_dir()]
+    if os.environ.get("BUGHUNT_WORKSPACE"):
+        paths.append(Path(os.environ["BUGHUNT_WORKSPACE"]))
+    return paths + list(extra)
+
+
+def allowed_references(scenario_ids: Iterable[str]) -> list[Path]:
+    """The reference files a candidate may import: what the judged references import from
+    earlier levels, never the judged modules themselves, plus the package `__init__` files on
+    the way."""
+    import clean_reference
+
+    root = Path(clean_reference.__file__).parent
+    judged = {catalog.scenario(s).reference_path.resolve() for s in scenario_ids}
+    allowed: set[Path] = set()
+    todo = list(judged)
+    while todo:
+        current = todo.pop()
+        package = ["clean_reference", *current.parent.relative_to(root).parts]
+        for name in _imported_modules(ast.parse(current.read_text(encoding="utf-8")), package):
+            if not name.startswith("clean_reference."):
+                continue
+            parts = name.split(".")[1:]
+            for candidate in (root.joinpath(*parts).with_suffix(".py"), root.joinpath(*parts, "__init__.py")):
+                candidate = candidate.resolve()
+                if candidate.is_file() and candidate not in allowed and candidate not in judged:
+                    allowed.add(candidate)
+                    todo.append(candidate)
+    packages = {root / "__init__.py"} | {p.parent / "__init__.py" for p in allowed}
+    return sorted(allowed | {p.resolve() for p in packages if p.is_file()})
+
+
+def shown_for(scenario_ids: Iterable[str]) -> list[Path]:
+    """Each scenario's own allowance, together (a runner for several scenarios grades our
+    own mutants, so one scenario's judged module may be another's import)."""
+    return sorted({path for s in set(scenario_ids) for path in allowed_references([s])})
+
+
+def _imported_modules(tree: ast.AST, package: list[str]) -> list[str]:
+    """Every module an import in `tree` may load, relative imports resolved, `from a import b`
+    counted as both `a` and `a.b`."""
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = package[:len(package) - node.level + 1] if node.level else []
+            module = ".".join(base + ([node.module] if node.module else []))
+            names += [module] + [f"{module}.{alias.name}" for alias in node.names]
+    return names
