@@ -65,6 +65,9 @@ def main(argv: list[str] | None = None) -> None:
         isolation.become(options.user)
     channel = socket.socket(fileno=options.channel)
     faulthandler.disable()  # a crash is the candidate's verdict, not a dump on the judge's terminal
+    # A write past RLIMIT_FSIZE fails with EFBIG instead of killing the process: checks stage a
+    # full disk that way, from the candidate's thread, where no signal handler can be set.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     gc.freeze()  # what is loaded now lives until exit: children's collections skip it
     wire.send(channel, {"op": wire.Op.READY})
     while True:

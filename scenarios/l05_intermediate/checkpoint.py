@@ -239,13 +239,19 @@ class _DiskFull:
 def _disk_fills_after(size: int):
     """Every write that takes a file past `size` bytes fails (EFBIG, an OSError) until the end."""
     soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
-    ignored = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # without this the signal kills the process
-    resource.setrlimit(resource.RLIMIT_FSIZE, (size, hard))
+    # Unignored, SIGXFSZ kills the process. The runner ignores it for good (its observations
+    # run outside the main thread, where no handler can be set); pytest in a variant folder
+    # runs this on the main thread, which sets it here.
+    ignored = None
+    if signal.getsignal(signal.SIGXFSZ) is not signal.SIG_IGN:
+        ignored = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (min(size, hard) if hard != resource.RLIM_INFINITY else size, hard))
     try:
         yield
     finally:
         resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
-        signal.signal(signal.SIGXFSZ, ignored)
+        if ignored is not None:
+            signal.signal(signal.SIGXFSZ, ignored)
 
 
 def _reload(module, path, seed):
