@@ -139,6 +139,9 @@ class _Session:
             self.note = f"[bold green]Solved![/bold green] score {record.score}. Press n for the next one."
         self._header()
         self.out.print(render.verdict(verdict, self.folder.scenario.id))
+        if not verdict.passed:
+            render.print_pictures(self.out, render.verdict_pictures(verdict, self.out,
+                                                                    self.folder.manifest.get("difficulty")))
         if self.note:
             self.out.print(self.note)
             self.note = ""

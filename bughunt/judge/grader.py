@@ -27,7 +27,7 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # before torch is imported anywhere
 
-from bughunt import catalog  # noqa: E402
+from bughunt import catalog, series  # noqa: E402
 from bughunt.judge.reference import cache_dir  # noqa: E402
 
 # Hypothesis keeps nothing beside the learner's file: its few caches go to ours.
@@ -393,7 +393,9 @@ class _Grading:
             try:
                 chk.compare(got, expected, **drawn)
             except Exception as error:  # noqa: BLE001 - a comparison that fails, however it fails
-                raise _Stop(Outcome(chk.name, "fail", chk.symptom, describe(error), shown)) from None
+                # The picture of the symptom (guarded in series.draw: it never changes a verdict).
+                raise _Stop(Outcome(chk.name, "fail", chk.symptom, describe(error), shown,
+                                    series=series.draw(chk.draw, got, expected, drawn))) from None
 
         try:
             run_property(chk, prop, self.job.seed)
