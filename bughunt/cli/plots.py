@@ -22,7 +22,8 @@ CANDIDATE, REFERENCE = "red", "green"
 
 def wanted(console: Console, difficulty: str | None = None) -> bool:
     """Whether this terminal, at this difficulty, gets plots."""
-    return difficulty != "hard" and console.width >= MIN_WIDTH and console.color_system is not None
+    return (difficulty != "hard" and console.width >= MIN_WIDTH and console.color_system is not None
+            and not console.no_color)
 
 
 def of_verdict(verdict, console: Console, difficulty: str | None = None) -> Group | None:
@@ -59,6 +60,8 @@ def _line(one: dict, width: int) -> str:
     xs = one["x"] or list(range(max(len(one["candidate"]), len(one["reference"]))))
     if not all(isinstance(x, (int, float)) for x in xs):
         plt.xticks(list(range(len(xs))), [str(x) for x in xs])
+    elif all(isinstance(x, int) for x in xs) and len(xs) <= 20:
+        plt.xticks(xs, [str(x) for x in xs])  # steps and epochs: whole numbers, not 0.50
     for side, label, color in (("reference", "reference", REFERENCE), ("candidate", "yours", CANDIDATE)):
         x, y = _points(xs, one[side])
         if y:
