@@ -93,3 +93,13 @@ def history_curves(*keys: str, rows: str | None = None):
         return [series.line(f"{words.get(key, key)} per epoch", "epoch", words.get(key, key),
                             column(got_rows, key), column(want_rows, key)) for key in keys]
     return draw
+
+
+def tensor_heat(key: str, title: str, x_label: str = "feature", y_label: str = "sample"):
+    """A draw: the tensor at the observation's `key` as a heat map (a matrix; the first one of
+    a larger tensor), so a swapped axis or a misplaced block of values shows as a pattern."""
+    def draw(got, expected, **example) -> list[dict]:
+        mine = field(got, key)
+        return [series.heat(title, x_label, y_label, mine if isinstance(mine, torch.Tensor) else [],
+                            expected[key])]
+    return draw

@@ -5,6 +5,7 @@ import torch
 from hypothesis import strategies as st
 
 from bughunt.judge.checking import check
+from scenarios._pictures import tensor_heat
 from scenarios._support import assert_close, seeds
 from scenarios.l02_models._models import (TOLERANCE, assert_gradients, assert_loaded, assert_tensor,
                                           batches, gradients, inputs, linear, load, sizes, state,
@@ -53,7 +54,8 @@ def _same_outputs(what):
 
 @check("the encoder's codes are not what a correct encoder gives with the same weights "
        "(wrong values, a range too narrow, or the wrong shape)",
-       given=dict(seed=seeds, shape=shapes), examples=EXAMPLES, compare=_same_outputs("the code"))
+       given=dict(seed=seeds, shape=shapes), examples=EXAMPLES, compare=_same_outputs("the code"),
+       draw=tensor_heat("output", "the codes", "latent feature"))
 def encoder_outputs(module, seed, shape):
     model = module.Encoder(shape["in"], shape["hidden"], shape["latent"])
     return _half(model, seed, shape, "in", "latent")
@@ -62,7 +64,8 @@ def encoder_outputs(module, seed, shape):
 @check("the decoder's outputs are not what a correct decoder gives with the same weights "
        "(wrong values, a range too narrow, or the wrong shape)",
        given=dict(seed=seeds, shape=shapes), examples=EXAMPLES,
-       compare=_same_outputs("the decoder's output"))
+       compare=_same_outputs("the decoder's output"),
+       draw=tensor_heat("output", "the decoder's output"))
 def decoder_outputs(module, seed, shape):
     model = module.Decoder(shape["latent"], shape["hidden"], shape["in"])
     return _half(model, seed, shape, "latent", "in")

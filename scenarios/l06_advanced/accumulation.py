@@ -6,6 +6,7 @@ from torch import nn
 
 from bughunt.judge.checking import check
 from bughunt.placement import device
+from scenarios._pictures import RecordedCrossEntropy, loss_per_step
 from scenarios._support import (arrive_dirty, assert_same_loss, assert_same_parameters,
                                 classification_batches, classifier, loss_value, parameters,
                                 seeded, seeds)
@@ -15,15 +16,15 @@ loader_sizes = st.lists(st.integers(1, 5), min_size=1, max_size=5)
 accum_steps = st.integers(1, 4)
 
 
-def _epoch(module, model, seed, sizes, accum, lr=0.5):
+def _epoch(module, model, seed, sizes, accum, lr=0.5, loss_fn=None):
     batches = classification_batches(seed, sizes, 5, 3)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     return seeded(seed, module.train_epoch_accumulated, model, batches, optimizer,
-                  nn.CrossEntropyLoss(), accum, device())
+                  loss_fn or nn.CrossEntropyLoss(), accum, device())
 
 
 def _same_parameters(got, expected, **example):
-    assert_same_parameters(got, expected)
+    assert_same_parameters(got["parameters"], expected["parameters"])
 
 
 @check("after one epoch the model's weights are not what correct gradient accumulation gives",
@@ -32,12 +33,13 @@ def _same_parameters(got, expected, **example):
                  dict(seed=1, sizes=[4, 4, 4], accum=4),  # a single group, shorter than accum_steps
                  dict(seed=2, sizes=[2, 5, 1], accum=1),  # one step per batch, like a plain epoch
                  dict(seed=3, sizes=[4, 4, 4, 4], accum=2)],  # equal groups: a stale gradient must not leak
-       compare=_same_parameters, priority=60)
+       compare=_same_parameters, priority=60, draw=loss_per_step(x_label="batch"))
 def same_updates(module, seed, sizes, accum):
     model = classifier(seed, 5, 3)
     arrive_dirty(model, seed)
-    _epoch(module, model, seed, sizes, accum)
-    return parameters(model)
+    loss_fn = RecordedCrossEntropy()
+    _epoch(module, model, seed, sizes, accum, loss_fn=loss_fn)
+    return {"parameters": parameters(model), "losses": loss_fn.values}
 
 
 def _same_loss(got, expected, **example):
