@@ -20,7 +20,7 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
-MAX_POINTS = 400  # points in one line
+MAX_POINTS = 400  # points in one line; a longer one is thinned evenly
 MAX_CELLS = 48  # rows, and columns, of one heat map
 MAX_SERIES = 4  # pictures for one failing check
 
@@ -57,11 +57,12 @@ def rows(value: Any) -> list[list[float | None]]:
 def line(title: str, x_label: str, y_label: str, candidate: Any, reference: Any,
          x: Iterable | None = None) -> dict:
     """One line of each side over `x` (0, 1, 2, … when not given)."""
-    got, expected = numbers(candidate)[:MAX_POINTS], numbers(reference)[:MAX_POINTS]
+    got, expected = numbers(candidate), numbers(reference)
     count = max(len(got), len(expected))
     xs = list(x)[:count] if x is not None else list(range(count))
-    return {"title": title, "x_label": x_label, "y_label": y_label, "x": xs,
-            "candidate": got, "reference": expected}
+    stride = -(-count // MAX_POINTS)  # every point up to MAX_POINTS, else every stride-th
+    return {"title": title, "x_label": x_label, "y_label": y_label, "x": xs[::stride],
+            "candidate": got[::stride], "reference": expected[::stride]}
 
 
 def heat(title: str, x_label: str, y_label: str, candidate: Any, reference: Any) -> dict:

@@ -75,10 +75,10 @@ def column(rows, key: str) -> list:
     return [row.get(key) if isinstance(row, dict) else None for row in rows]
 
 
-def loss_per_step(key: str = "losses", x_label: str = "optimizer step"):
-    """A draw: the loss at every step, from the observation's `key`."""
+def losses(per: str, key: str = "losses"):
+    """A draw: the loss of every batch or epoch (`per`), from the observation's `key`."""
     def draw(got, expected, **example) -> list[dict]:
-        return [series.line("loss per step", x_label, "loss", field(got, key), expected[key])]
+        return [series.line(f"loss per {per}", per, "loss", field(got, key), expected[key])]
     return draw
 
 

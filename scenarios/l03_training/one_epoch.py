@@ -6,7 +6,7 @@ from torch import nn
 
 from bughunt.judge.checking import check
 from bughunt.placement import device
-from scenarios._pictures import RecordedCrossEntropy, loss_per_step
+from scenarios._pictures import RecordedCrossEntropy, losses
 from scenarios._support import (arrive_dirty, assert_same_loss, assert_same_parameters,
                                 batch_sizes, classification_batches, classifier, loss_value,
                                 parameters, seeded, seeds)
@@ -26,7 +26,7 @@ def _same_parameters(got, expected, **example):
 @check("after one epoch the model's weights are not what a correct training loop gives",
        given=dict(seed=seeds, sizes=batch_sizes, lr=st.sampled_from([0.05, 0.5])),
        examples=[dict(seed=0, sizes=[4, 4, 1], lr=0.5)], compare=_same_parameters, priority=60,
-       draw=loss_per_step(x_label="batch"))
+       draw=losses("batch"))
 def same_updates(module, seed, sizes, lr):
     model = classifier(seed, 5, 3)
     arrive_dirty(model, seed)

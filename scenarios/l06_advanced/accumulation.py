@@ -6,7 +6,7 @@ from torch import nn
 
 from bughunt.judge.checking import check
 from bughunt.placement import device
-from scenarios._pictures import RecordedCrossEntropy, loss_per_step
+from scenarios._pictures import RecordedCrossEntropy, losses
 from scenarios._support import (arrive_dirty, assert_same_loss, assert_same_parameters,
                                 classification_batches, classifier, loss_value, parameters,
                                 seeded, seeds)
@@ -33,7 +33,7 @@ def _same_parameters(got, expected, **example):
                  dict(seed=1, sizes=[4, 4, 4], accum=4),  # a single group, shorter than accum_steps
                  dict(seed=2, sizes=[2, 5, 1], accum=1),  # one step per batch, like a plain epoch
                  dict(seed=3, sizes=[4, 4, 4, 4], accum=2)],  # equal groups: a stale gradient must not leak
-       compare=_same_parameters, priority=60, draw=loss_per_step(x_label="batch"))
+       compare=_same_parameters, priority=60, draw=losses("batch"))
 def same_updates(module, seed, sizes, accum):
     model = classifier(seed, 5, 3)
     arrive_dirty(model, seed)

@@ -72,11 +72,11 @@ def _alpha_bar_over_t(got, expected, **example):
     got_bar = got.get("alpha_bar") if isinstance(got, dict) else None
     got_bar = got_bar if isinstance(got_bar, torch.Tensor) else torch.tensor([])
     want = expected["alpha_bar"].double()
+    got_bar = got_bar.double().clamp(0, 1)  # a scale of a value outside [0, 1] is no number
     return [series.line("alpha_bar over t", "t", "alpha_bar", got_bar, want),
-            series.line("signal scale sqrt(alpha_bar) and noise scale sqrt(1 - alpha_bar) over t", "t", "scale",
-                        torch.cat([got_bar.double().clamp(0, 1).sqrt(), (1 - got_bar.double()).clamp(0, 1).sqrt()]),
-                        torch.cat([want.sqrt(), (1 - want).sqrt()]),
-                        x=list(range(len(want))) * 2)]
+            series.line("signal scale sqrt(alpha_bar) over t", "t", "scale of x0", got_bar.sqrt(), want.sqrt()),
+            series.line("noise scale sqrt(1 - alpha_bar) over t", "t", "scale of the noise",
+                        (1 - got_bar).sqrt(), (1 - want).sqrt())]
 
 
 @check("the noise schedule's betas, alphas or alpha_bar are not the DDPM values",

@@ -28,7 +28,7 @@ def _fixed(workspace):
 # (play arguments, a title the failing check draws)
 ROUNDS = {
     "scheduler-step": (["04", "--classic", "8"], "learning rate per epoch"),
-    "zero-grad": (["03", "--bug", "zero-grad", "--seed", "3"], "loss per step"),
+    "zero-grad": (["03", "--bug", "zero-grad", "--seed", "3"], "loss per batch"),
     "attention": (["11", "--bug", "attention", "--seed", "1"], "attention weights"),
 }
 
@@ -82,17 +82,17 @@ def zero_grad_round(tmp_path_factory):
 def test_no_plot_where_it_cannot_help(zero_grad_round, env):
     shown = _run("submit", "--workspace", zero_grad_round, env=env)
     assert shown.exit_code == 1 and "same_updates" in shown.output
-    assert "loss per step" not in shown.output
+    assert "loss per batch" not in shown.output
 
 
 def test_hard_rounds_draw_nothing(tmp_path):
     served = _run("play", "03", "--bug", "zero-grad", "--seed", "3", "--difficulty", "hard",
                   "--workspace", tmp_path, env=COLOUR_80)
-    assert served.exit_code == 0 and "loss per step" not in served.output
+    assert served.exit_code == 0 and "loss per batch" not in served.output
     assert "series" not in json.loads(_run("play", "03", "--bug", "zero-grad", "--seed", "4", "--difficulty",
                                            "hard", "--workspace", tmp_path, "--json").output)
     shown = _run("submit", "--workspace", tmp_path, env=COLOUR_80)
-    assert shown.exit_code == 1 and "loss per step" not in shown.output
+    assert shown.exit_code == 1 and "loss per batch" not in shown.output
 
 
 def test_help_levels_and_bugs_import_neither_torch_nor_plotting():
