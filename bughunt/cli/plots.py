@@ -16,6 +16,7 @@ from bughunt import series as pictures
 
 MIN_WIDTH = 60
 MAX_WIDTH = 100
+MAX_PLOTS = 2  # a terminal shows the first (most telling) pictures; the rest are in --json
 LINE_HEIGHT = 14
 CANDIDATE, REFERENCE = "red", "green"
 
@@ -38,7 +39,7 @@ def drawn(all_series, console: Console, difficulty: str | None = None) -> Group 
         return None
     width = min(console.width, MAX_WIDTH)
     return Group(*(Text.from_ansi(_heat(s, width) if pictures.is_heat(s) else _line(s, width))
-                   for s in all_series))
+                   for s in all_series[:MAX_PLOTS]))
 
 
 def _points(xs: list, ys: list) -> tuple[list, list]:

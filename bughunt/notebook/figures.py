@@ -23,9 +23,11 @@ def png(all_series: list[dict]) -> str | None:
     from matplotlib.figure import Figure
 
     panels = sum(2 if pictures.is_heat(s) else 1 for s in all_series)
-    figure = Figure(figsize=(min(4.2 * panels, 11), 3.2), layout="constrained")
+    columns = panels if panels <= 3 else 2  # four panels as two rows of two
+    rows = -(-panels // columns)
+    figure = Figure(figsize=(min(4.2 * columns, 11), 3.2 * rows), layout="constrained")
     FigureCanvasAgg(figure)
-    axes = iter(figure.subplots(1, panels, squeeze=False)[0])
+    axes = iter(figure.subplots(rows, columns, squeeze=False).flat)
     for one in all_series:
         if pictures.is_heat(one):
             _heat(figure, next(axes), next(axes), one)
@@ -46,8 +48,8 @@ def _line(ax, one: dict) -> None:
         values = one[side]
         points = [(x, y) for x, y in zip(xs, values) if y is not None]
         if points:
-            ax.plot([x for x, _ in points], [y for _, y in points], style, color=colour, marker="o",
-                    markersize=3, label=label)
+            ax.plot([x for x, _ in points], [y for _, y in points], style, color=colour,
+                    marker="o" if len(points) <= 40 else None, markersize=3, label=label)
     if labels is not None:
         ax.set_xticks(xs, labels)
     elif all(isinstance(x, int) for x in xs):
@@ -78,6 +80,8 @@ def _heat(figure, left, right, one: dict) -> None:
     for ax, data, label in ((left, got, "yours"), (right, want, "reference")):
         if data.size:
             image = ax.imshow(data, vmin=low, vmax=high, cmap="viridis", aspect="auto")
+            ax.set_xticks(range(data.shape[1]) if data.shape[1] <= 16 else ax.get_xticks()[1:-1])
+            ax.set_yticks(range(data.shape[0]) if data.shape[0] <= 16 else ax.get_yticks()[1:-1])
         ax.set_title(f"{one['title']}\n{label}", fontsize=9)
         ax.set_xlabel(one["x_label"])
         ax.set_ylabel(one["y_label"])

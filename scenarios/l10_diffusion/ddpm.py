@@ -73,7 +73,11 @@ def _alpha_bar_over_t(got, expected, **example):
     got_bar = got_bar if isinstance(got_bar, torch.Tensor) else torch.tensor([])
     want = expected["alpha_bar"].double()
     got_bar = got_bar.double().clamp(0, 1)  # a scale of a value outside [0, 1] is no number
+    # An off-by-one moves alpha_bar by less than a line's width: its difference shows it.
+    gap = got_bar - want if got_bar.shape == want.shape else torch.tensor([])
     return [series.line("alpha_bar over t", "t", "alpha_bar", got_bar, want),
+            series.line("alpha_bar minus a correct schedule's, over t", "t", "difference", gap,
+                        torch.zeros_like(want)),
             series.line("signal scale sqrt(alpha_bar) over t", "t", "scale of x0", got_bar.sqrt(), want.sqrt()),
             series.line("noise scale sqrt(1 - alpha_bar) over t", "t", "scale of the noise",
                         (1 - got_bar).sqrt(), (1 - want).sqrt())]
