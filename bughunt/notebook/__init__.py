@@ -10,6 +10,13 @@ whose attributes are the keys of the matching command's `--json`, shown as HTML.
 front end knows nothing of the terminal, and the CLI nothing of it.
 """
 
-from bughunt.notebook.rounds import challenge, hint, play, progress, reveal, submit
+import importlib.util
+
+_MISSING = [name for name in ("IPython", "matplotlib") if importlib.util.find_spec(name) is None]
+if _MISSING:
+    raise ImportError(f"bughunt's notebook front end needs {' and '.join(_MISSING)}: "
+                      "pip install 'bughunt[notebook]'")
+
+from bughunt.notebook.rounds import challenge, hint, play, progress, reveal, submit  # noqa: E402
 
 __all__ = ["challenge", "hint", "play", "progress", "reveal", "submit"]

@@ -107,3 +107,25 @@ def test_help_levels_and_bugs_import_neither_torch_nor_plotting():
         "assert not heavy, heavy\n"
     )
     subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True)
+
+
+def test_the_terminal_needs_no_notebook_extra(zero_grad_round):
+    """Without matplotlib and IPython (a core install), submit still draws, and the notebook
+    front end says which extra it needs."""
+    probe = (
+        "import sys\n"
+        "sys.modules['matplotlib'] = sys.modules['IPython'] = None  # as if not installed\n"
+        "from click.testing import CliRunner\n"
+        "from bughunt.cli.main import cli\n"
+        f"shown = CliRunner().invoke(cli, ['submit', '--workspace', {str(zero_grad_round)!r}],\n"
+        "                         env={'COLUMNS': '80', 'FORCE_COLOR': '1', 'TERM': 'xterm-256color'})\n"
+        "assert shown.exit_code == 1 and 'loss per batch' in shown.output, shown.output\n"
+        "try:\n"
+        "    import bughunt.notebook\n"
+        "except ImportError as error:\n"
+        "    assert \"pip install 'bughunt[notebook]'\" in str(error), error\n"
+        "else:\n"
+        "    raise AssertionError('bughunt.notebook imported without its extra')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
