@@ -3,7 +3,8 @@ engine, workspace and progress database as the CLI.
 
 A round started here can be submitted from the terminal and the other way round: the
 workspace is `workspace=`, else the one this kernel last used, else `$BUGHUNT_WORKSPACE`,
-else `./bughunt-work`, as for the CLI. Grading goes through the sandboxed judge: the
+else `./bughunt-work`, as for the CLI; the round is the one of the variant folder the kernel
+stands in, else the workspace's active one. Grading goes through the sandboxed judge: the
 learner's code runs in a runner process, never in this kernel.
 """
 
@@ -99,8 +100,8 @@ def submit(code: str | None = None, workspace: str | os.PathLike | None = None,
     from bughunt.judge import grading
     from bughunt.learner.progress import Progress
 
-    space = _space(workspace)
-    folder = space.active()
+    folder = _space(workspace).current()
+    space = folder.workspace
     if code is not None:
         current = folder.file.read_text(encoding="utf-8") if folder.file.exists() else None
         if current != code:
@@ -172,7 +173,7 @@ def hint(workspace: str | os.PathLike | None = None) -> views.Result:
     """The next hint for the active round, vaguest first (each lowers the score a little)."""
     from bughunt.learner.hints import next_hint
 
-    number, total, text = next_hint(_space(workspace).active())
+    number, total, text = next_hint(_space(workspace).current())
     return views.Result("hint", {"hint": number, "of": total, "text": text},
                         views.box(f"hint {number} of {total}", views.markdown(text), "#b8860b"))
 
@@ -184,9 +185,8 @@ def reveal(workspace: str | os.PathLike | None = None) -> views.Result:
     from bughunt.learner.progress import Progress
     from bughunt.variants import dressing
 
-    space = _space(workspace)
-    folder = space.active()
-    progress = Progress(space.database)
+    folder = _space(workspace).current()
+    progress = Progress(folder.workspace.database)
     if progress.ensure(folder.name, folder.manifest).attempts == 0:
         raise UsageError("submit at least one attempt before revealing the answer (`%%bughunt submit`)")
     progress.reveal(folder.name)

@@ -26,6 +26,8 @@ class Result:
         self._kind, self._document, self._body, self._picture = kind, document, body, picture
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # copy and pickle probe before __init__ has run
+            raise AttributeError(name)
         try:
             return self.__dict__["_document"][name]
         except KeyError:
