@@ -110,3 +110,14 @@ def test_html_escapes_what_the_candidate_wrote():
                                  "message": "<script>alert(1)</script>", "example": "x=<i>"}])
     assert "<script>" not in table and "&lt;script&gt;" in table
     assert "<script>" not in views.code_with_copy("</pre><script>x</script>", "/f.py", False)
+
+
+def test_every_level_draws_at_least_one_symptom():
+    """Every level trains or transforms tensors, so each has a check that can draw."""
+    from bughunt import catalog
+    from bughunt.judge.grader import checks_of
+
+    bare = [level.number for level in catalog.LEVELS
+            if catalog.scenarios_of(level)
+            and not any(c.draw for s in catalog.scenarios_of(level) for c in checks_of(s.id))]
+    assert not bare, f"levels without a picture: {bare}"
