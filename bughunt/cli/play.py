@@ -63,14 +63,15 @@ def play(level: str, bug: str | None, classic: int | None, weak: bool, bugs: int
     if as_json:
         emit_json({"folder": str(folder.path), "file": str(folder.file), "scenario": variant.scenario.id,
                    "seed": seed, "symptom": variant.symptom, "classic": folder.manifest.classic,
+                   **({"series": list(variant.series)} if variant.series and difficulty != difficulties.HARD else {}),
                    **({"weak": {"bug_class": pick.bug_class, "why": pick.reason}} if pick else {})})
         return
     if pick:
         console().print(pick.reason)
-    show_served(folder, variant.symptom, workspace)
+    show_served(folder, variant.symptom, workspace, variant.series)
 
 
-def show_served(folder, symptom: str | None, workspace: Path) -> None:
+def show_served(folder, symptom: str | None, workspace: Path, series=()) -> None:
     """What a learner sees when work lands in their workspace."""
     from bughunt.cli import render
 
@@ -84,6 +85,9 @@ def show_served(folder, symptom: str | None, workspace: Path) -> None:
                   "fix them all.")
     if symptom:
         out.print(render.symptom_panel(symptom))
+        from bughunt.cli import plots
+
+        render.print_pictures(out, plots.drawn(list(series), out, folder.manifest.difficulty))
     else:
         out.print("Implement every TODO; the docstrings say what each piece does and why.")
     if folder.manifest.classic:

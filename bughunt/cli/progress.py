@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from bughunt.cli._shared import console, emit_json, json_option, workspace_option
-from bughunt.variants.manifest import BUG, CHALLENGE
 
 
 @click.command()
@@ -22,7 +21,7 @@ def progress(by_class: bool, workspace: Path, as_json: bool) -> None:
     to the usual keys).
     """
     from bughunt.learner import mastery
-    from bughunt.learner.progress import Progress
+    from bughunt.learner.progress import Progress, summary, track_summary
     from bughunt.learner.workspace import Workspace
 
     space = Workspace(workspace)
@@ -32,12 +31,8 @@ def progress(by_class: bool, workspace: Path, as_json: bool) -> None:
     record = Progress(space.database)
     records = record.records()
     classes = mastery.by_class(mastery.rounds(record)) if by_class else []
-    track = _track(records)
     if as_json:
-        document = {"track": track,
-                    "records": [{**r.__dict__, "solved": r.solved, "seconds_to_fix": r.seconds_to_fix}
-                                for r in records],
-                    "total_score": sum(r.score or 0 for r in records)}
+        document = summary(records)
         emit_json({**document, "by_class": [c.as_json() for c in classes]} if by_class else document)
         return
     if by_class:
@@ -52,7 +47,7 @@ def progress(by_class: bool, workspace: Path, as_json: bool) -> None:
     overview.add_column("title", ratio=1)
     for column in ("challenges\nsolved", "bugs\nfixed"):
         overview.add_column(column, justify="right", no_wrap=True)
-    for row in track:
+    for row in track_summary(records):
         built = row["scenarios"] > 0
         overview.add_row(row["level"], row["title"],
                          f"{row['challenges_solved']}/{row['scenarios']}" if built else "[dim]not built[/dim]",
@@ -77,20 +72,6 @@ def _score(record) -> str:
     if record.revealed:
         return "0"
     return "" if record.score is None else str(record.score)
-
-
-def _track(records) -> list[dict]:
-    from bughunt import catalog
-
-    rows = []
-    for number in catalog.track().level_order():
-        level = catalog.level(number)
-        ids = {s.id for s in catalog.scenarios_of(level)}
-        solved = [r for r in records if r.solved and r.scenario in ids]
-        rows.append({"level": number, "title": level.title, "scenarios": len(ids),
-                     "challenges_solved": len({r.scenario for r in solved if r.kind == CHALLENGE}),
-                     "bugs_fixed": sum(r.kind == BUG for r in solved)})
-    return rows
 
 
 BAR_WIDTH = 10

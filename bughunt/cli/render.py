@@ -42,6 +42,18 @@ def verdict(result: Verdict, title: str) -> Group:
     return Group(*parts)
 
 
+def verdict_pictures(result: Verdict, console, difficulty: str | None = None):
+    """The failing check's series drawn for this terminal (`cli.plots`), or None."""
+    from bughunt.cli import plots
+
+    return plots.of_verdict(result, console, difficulty)
+
+
+def print_pictures(console, pictures) -> None:
+    if pictures is not None:
+        console.print(pictures)
+
+
 def symptom_panel(symptom: str) -> Panel:
     return Panel(Text(symptom), title="symptom", border_style="red")
 

@@ -46,6 +46,7 @@ def _show(folder, source: str, verdict, record) -> None:
     out = console()
     out.print(render.verdict(verdict, f"{folder.scenario.id} · attempt {record.attempts}"))
     if not verdict.passed:
+        render.print_pictures(out, render.verdict_pictures(verdict, out, folder.manifest.difficulty))
         left = _bugs_left(folder, source)
         if left:
             out.print(f"{left} of the {len(folder.manifest.bugs)} bugs in this round "

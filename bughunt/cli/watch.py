@@ -137,6 +137,9 @@ class _Session:
                                       [o.name for o in verdict.outcomes if not o.passed])
         self._header()
         self.out.print(render.verdict(verdict, self.folder.scenario.id))
+        if not verdict.passed:
+            render.print_pictures(self.out, render.verdict_pictures(verdict, self.out,
+                                                                    self.folder.manifest.difficulty))
         if verdict.passed and attempt:
             from bughunt.cli.submit import show_solved
 

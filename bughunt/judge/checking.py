@@ -70,14 +70,17 @@ class Check:
     # Which failure tells the learner most, when several checks fail: the specific (mode,
     # device, dtype, shape: 10–30) before the generic (the weights differ: 70–90).
     priority: int = DEFAULT_PRIORITY
+    # draw(got, expected, **example) -> list of series (`bughunt.series`): the symptom as a
+    # picture, made in the judge from the two observations of the failing example.
+    draw: Callable[..., list] | None = None
 
 
 def check(symptom: str, *, given: Mapping[str, Any] | None = None, examples=(),
           compare: Callable[..., None] | None = None, max_examples: int = DEFAULT_EXAMPLES,
-          priority: int = DEFAULT_PRIORITY) -> Callable[[Callable], Check]:
+          priority: int = DEFAULT_PRIORITY, draw: Callable[..., list] | None = None) -> Callable[[Callable], Check]:
     def wrap(observe: Callable) -> Check:
         return Check(observe.__name__, symptom, observe, compare or _same, dict(given or {}),
-                     tuple(examples), max_examples, priority)
+                     tuple(examples), max_examples, priority, draw)
     return wrap
 
 
@@ -93,6 +96,7 @@ class Outcome:
     seconds: float = 0.0
     raised: bool = False  # the candidate's code raised (a crash the user sees), not a wrong value
     priority: int = DEFAULT_PRIORITY
+    series: list = field(default_factory=list)  # the symptom drawn (`bughunt.series`), when it can be
 
     def __post_init__(self) -> None:
         self.message, self.example = clip(str(self.message)), clip(str(self.example))
@@ -102,9 +106,10 @@ class Outcome:
         return self.status == Status.PASS
 
     def to_json(self) -> dict:
-        document = asdict(self)
-        document["status"] = str(self.status)
-        return {**document, "passed": self.passed}
+        document = {**asdict(self), "status": str(self.status), "passed": self.passed}
+        if not self.series:
+            del document["series"]  # "a failing check may carry series": only one that has them
+        return document
 
 
 def describe(error: BaseException) -> str:

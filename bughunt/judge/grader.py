@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from bughunt import catalog
+from bughunt import catalog, series
 from bughunt.judge import api
 from bughunt.judge.checking import Check, Outcome, Status, describe, run_property, show_example
 from bughunt.judge.reference import reference_of
@@ -292,7 +292,8 @@ class _Grading:
             try:
                 chk.compare(got, expected, **drawn)
             except Exception as error:  # noqa: BLE001 - a comparison that fails, however it fails
-                raise _Stop(Outcome(chk.name, Status.FAIL, chk.symptom, describe(error), shown)) from None
+                raise _Stop(Outcome(chk.name, Status.FAIL, chk.symptom, describe(error), shown,
+                                    series=series.draw(chk.draw, got, expected, drawn))) from None
 
         try:
             run_property(chk, prop, self.job.seed)

@@ -206,3 +206,26 @@ class Progress:
 
 _COLUMNS = ("folder, variant, scenario, kind, bug_class, site, seed, served_at, solved_at, attempts, "
             "hints, revealed, score, source_hash")
+
+
+def track_summary(records: list[Record]) -> list[dict]:
+    """The track level by level, in the order it is played: what is solved of each."""
+    from bughunt import catalog
+    from bughunt.variants.manifest import BUG, CHALLENGE
+
+    rows = []
+    for number in catalog.track().level_order():
+        level = catalog.level(number)
+        ids = {s.id for s in catalog.scenarios_of(level)}
+        solved = [r for r in records if r.solved and r.scenario in ids]
+        rows.append({"level": number, "title": level.title, "scenarios": len(ids),
+                     "challenges_solved": len({r.scenario for r in solved if r.kind == CHALLENGE}),
+                     "bugs_fixed": sum(r.kind == BUG for r in solved)})
+    return rows
+
+
+def summary(records: list[Record]) -> dict:
+    """What `progress --json` (and the notebook's `bh.progress()`) reports of a workspace."""
+    return {"track": track_summary(records),
+            "records": [{**r.__dict__, "solved": r.solved, "seconds_to_fix": r.seconds_to_fix} for r in records],
+            "total_score": sum(r.score or 0 for r in records)}

@@ -96,7 +96,8 @@ def serve_classic(space: Workspace, scenario: Scenario, seed: int = 0) -> tuple[
         raise RuntimeError(f"classic bug {scenario.classic} ({mutant.id}) passes every check")
     digest = generator.source_hash(mutant.source)
     variant = generator.Variant(f"{scenario.module_name}-{digest[:6]}", scenario, site, seed, mutant.source,
-                                digest, difficulty.symptom(failure), failure.name)
+                                digest, difficulty.symptom(failure), failure.name,
+                                series=tuple(failure.series))
     return _place(space, variant, scenario.classic)
 
 

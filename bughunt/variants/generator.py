@@ -48,6 +48,7 @@ class Variant:
     also: tuple[Site, ...] = ()  # the other bugs of a round with several
     difficulty: str = difficulties.DEFAULT
     disguise: int | None = None  # camouflage's seed; None: served as the mutator wrote it
+    series: tuple = ()  # the symptom drawn (`bughunt.series`), when its check draws one
 
     @property
     def sites(self) -> tuple[Site, ...]:
@@ -225,4 +226,5 @@ def _variant(bug: _Killed, source: str, seed: int, disguise: int, difficulty: st
     digest = source_hash(source)
     symptom = difficulties.symptom(bug.telling, difficulty, dressing.places(mutant.sites))
     return Variant(f"{mutant.scenario.module_name}-{digest[:6]}", mutant.scenario, mutant.site, seed,
-                   source, digest, symptom, bug.telling.name, mutant.also, difficulty, disguise)
+                   source, digest, symptom, bug.telling.name, mutant.also, difficulty, disguise,
+                   tuple(bug.telling.series))

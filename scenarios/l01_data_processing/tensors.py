@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from bughunt.judge.checking import check
 from bughunt.placement import device, on_host, plain
+from scenarios._pictures import tensor_heat
 from scenarios._support import assert_close
 
 sizes = st.integers(1, 5)
@@ -109,7 +110,7 @@ def _same_concat(got, expected, seed, b, fa, fb):
        given=dict(seed=st.integers(0, 2**16), b=sizes, fa=sizes, fb=sizes),
        examples=[dict(seed=0, b=3, fa=2, fb=4), dict(seed=1, b=2, fa=3, fb=3),
                  dict(seed=2, b=1, fa=1, fb=2)],
-       compare=_same_concat)
+       compare=_same_concat, draw=tensor_heat("joined", "the joined features"))
 def concatenates_features(module, seed, b, fa, fb):
     a, b_ = _filled(seed, b, fa), _filled(seed + 1, b, fb)
     got = module.concat_features(a, b_)

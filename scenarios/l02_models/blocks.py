@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from bughunt.judge.checking import check
 from bughunt.placement import plain
+from scenarios._pictures import tensor_heat
 from scenarios._support import assert_finite, assert_same, seeds
 from scenarios.l02_models._models import (assert_gradients, assert_loaded, assert_tensor, batches,
                                           gradients, inputs, linear, load, sizes, state, tensor)
@@ -54,7 +55,7 @@ def _same_outputs(what):
 @check("the block's output is not what a correct ConcatBlock gives with the same weights, "
        "or has the wrong shape",
        given=dict(seed=seeds, shape=concat_shapes), examples=CONCAT_EXAMPLES,
-       compare=_same_outputs("the block's output"))
+       compare=_same_outputs("the block's output"), draw=tensor_heat("output", "the block's output"))
 def concat_outputs(module, seed, shape):
     model, _, error = _concat_block(module, seed, shape)
     if error:
@@ -79,7 +80,7 @@ def concat_gradients(module, seed, shape):
 @check("the conditional MLP's output is not what a correct one gives with the same weights, "
        "or has the wrong shape",
        given=dict(seed=seeds, shape=mlp_shapes), examples=MLP_EXAMPLES,
-       compare=_same_outputs("the MLP's output"))
+       compare=_same_outputs("the MLP's output"), draw=tensor_heat("output", "the MLP's output"))
 def conditional_outputs(module, seed, shape):
     model, _, error = _conditional_mlp(module, seed, shape)
     if error:

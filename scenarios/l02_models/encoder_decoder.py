@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from bughunt.judge.checking import check
 from bughunt.placement import plain
+from scenarios._pictures import tensor_heat
 from scenarios._support import assert_close, assert_same, seeds
 from scenarios.l02_models._models import (TOLERANCE, assert_gradients, assert_loaded, assert_tensor,
                                           batches, gradients, inputs, linear, load, sizes, state,
@@ -54,7 +55,8 @@ def _same_outputs(what):
 
 @check("the encoder's codes are not what a correct encoder gives with the same weights "
        "(wrong values, a range too narrow, or the wrong shape)",
-       given=dict(seed=seeds, shape=shapes), examples=EXAMPLES, compare=_same_outputs("the code"))
+       given=dict(seed=seeds, shape=shapes), examples=EXAMPLES, compare=_same_outputs("the code"),
+       draw=tensor_heat("output", "the codes", "latent feature"))
 def encoder_outputs(module, seed, shape):
     model = module.Encoder(shape["in"], shape["hidden"], shape["latent"])
     return _half(model, seed, shape, "in", "latent")
@@ -63,7 +65,8 @@ def encoder_outputs(module, seed, shape):
 @check("the decoder's outputs are not what a correct decoder gives with the same weights "
        "(wrong values, a range too narrow, or the wrong shape)",
        given=dict(seed=seeds, shape=shapes), examples=EXAMPLES,
-       compare=_same_outputs("the decoder's output"))
+       compare=_same_outputs("the decoder's output"),
+       draw=tensor_heat("output", "the decoder's output"))
 def decoder_outputs(module, seed, shape):
     model = module.Decoder(shape["latent"], shape["hidden"], shape["in"])
     return _half(model, seed, shape, "latent", "in")

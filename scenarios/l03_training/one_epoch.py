@@ -6,29 +6,33 @@ from torch import nn
 
 from bughunt.judge.checking import check
 from bughunt.placement import device
+from scenarios._pictures import RecordedCrossEntropy, losses
 from scenarios._support import (arrive_dirty, assert_same_loss, assert_same_parameters,
                                 batch_sizes, classification_batches, classifier, loss_value,
                                 parameters, seeded, seeds)
 
 
-def _epoch(module, model, seed, sizes, lr, features=5, classes=3):
+def _epoch(module, model, seed, sizes, lr, features=5, classes=3, loss_fn=None):
     batches = classification_batches(seed, sizes, features, classes)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    return seeded(seed, module.train_one_epoch, model, batches, optimizer, nn.CrossEntropyLoss(), device())
+    return seeded(seed, module.train_one_epoch, model, batches, optimizer, loss_fn or nn.CrossEntropyLoss(),
+                  device())
 
 
 def _same_parameters(got, expected, **example):
-    assert_same_parameters(got, expected)
+    assert_same_parameters(got["parameters"], expected["parameters"])
 
 
 @check("after one epoch the model's weights are not what a correct training loop gives",
        given=dict(seed=seeds, sizes=batch_sizes, lr=st.sampled_from([0.05, 0.5])),
-       examples=[dict(seed=0, sizes=[4, 4, 1], lr=0.5)], compare=_same_parameters, priority=60)
+       examples=[dict(seed=0, sizes=[4, 4, 1], lr=0.5)], compare=_same_parameters, priority=60,
+       draw=losses("batch"))
 def same_updates(module, seed, sizes, lr):
     model = classifier(seed, 5, 3)
     arrive_dirty(model, seed)
-    _epoch(module, model, seed, sizes, lr)
-    return parameters(model)
+    loss_fn = RecordedCrossEntropy()
+    _epoch(module, model, seed, sizes, lr, loss_fn=loss_fn)
+    return {"parameters": parameters(model), "losses": loss_fn.values}
 
 
 def _same_loss(got, expected, **example):

@@ -5,6 +5,7 @@ from hypothesis import strategies as st
 from torch import nn
 
 from bughunt.judge.checking import check
+from scenarios._pictures import history_curves
 from scenarios._support import assert_same, assert_same_parameters, parameters, seeds
 from scenarios.l04_bug_finding._shared import fill_parameters, plain_batches
 
@@ -26,7 +27,7 @@ def _same_history(got, expected, **example):
                   epochs=st.integers(1, 4), step_size=st.integers(1, 2)),
        examples=[dict(seed=0, sizes=[3, 2, 2], epochs=3, step_size=1),
                  dict(seed=1, sizes=[4, 4], epochs=4, step_size=2)],
-       compare=_same_history)
+       compare=_same_history, draw=history_curves("lr", "loss", rows="history"))
 def follows_schedule(module, seed, sizes, epochs, step_size):
     model = fill_parameters(nn.Linear(4, 3), seed)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.4)

@@ -5,6 +5,7 @@ from hypothesis import strategies as st
 from torch import nn
 
 from bughunt.judge.checking import check
+from scenarios._pictures import losses
 from scenarios._support import arrive_dirty, assert_same_parameters, batch_sizes, parameters, seeds
 from scenarios.l04_bug_finding._shared import assert_same_history, fill_parameters, regression_batches
 
@@ -20,7 +21,7 @@ def _same_training(got, expected, **example):
        given=dict(seed=seeds, sizes=batch_sizes, epochs=st.integers(1, 3), lr=st.sampled_from([0.05, 0.2])),
        examples=[dict(seed=0, sizes=[4, 4, 2], epochs=2, lr=0.2),
                  dict(seed=1, sizes=[3], epochs=1, lr=0.05)],
-       compare=_same_training)
+       compare=_same_training, draw=losses("epoch"))
 def own_gradients(module, seed, sizes, epochs, lr):
     model = fill_parameters(nn.Linear(3, 2), seed)
     arrive_dirty(model, seed)  # stale .grad from an earlier caller

@@ -11,8 +11,10 @@ import torch
 from hypothesis import strategies as st
 from torch import nn
 
+from bughunt import series
 from bughunt.judge.checking import check
 from bughunt.placement import device, plain
+from scenarios._pictures import field, history_curves
 from scenarios._support import (assert_close, assert_same_loss, assert_same_parameters,
                                 classification_batches, loss_value, parameters, seeds)
 
@@ -183,7 +185,8 @@ def _same_history(got, expected, **example):
 
 
 @check("the per-epoch history is not one row per epoch with the right keys, losses, accuracy and rate",
-       given=fits, examples=FIT_EXAMPLES, compare=_same_history)
+       given=fits, examples=FIT_EXAMPLES, compare=_same_history,
+       draw=history_curves("lr", "train_loss", "val_loss"))
 def history(module, seed, sizes, val_sizes, epochs, schedule):
     rows, _, _ = _fit(module, seed, sizes, val_sizes, epochs, schedule)
     if not isinstance(rows, list):
@@ -211,8 +214,13 @@ def _same_schedule(got, expected, **example):
             f"optimizer step {k + 1} used learning rate {lr!r}; with this schedule it is {want_lr!r}")
 
 
+def _rate_per_step(got, expected, **example):
+    return [series.line("learning rate per optimizer step", "optimizer step", "learning rate",
+                        field(got, "lrs"), expected["lrs"])]
+
+
 @check("the learning-rate schedule does not advance once per epoch, after validation",
-       given=fits, examples=FIT_EXAMPLES, compare=_same_schedule, priority=40)
+       given=fits, examples=FIT_EXAMPLES, compare=_same_schedule, priority=40, draw=_rate_per_step)
 def schedule(module, seed, sizes, val_sizes, epochs, schedule):
     _, _, record = _fit(module, seed, sizes, val_sizes, epochs, schedule)
     return {"scheduler": record["scheduler"], "lrs": record["lrs"]}

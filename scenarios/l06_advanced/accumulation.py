@@ -10,6 +10,7 @@ from torch import nn
 
 from bughunt.judge.checking import check
 from bughunt.placement import device
+from scenarios._pictures import RecordedCrossEntropy, losses
 from scenarios._support import (arrive_dirty, assert_same_loss, assert_same_parameters,
                                 classification_batches, classifier, loss_value, parameters,
                                 seeded, seeds)
@@ -19,15 +20,15 @@ loader_sizes = st.lists(st.integers(1, 4), min_size=1, max_size=9)
 accum_steps = st.integers(1, 4)
 
 
-def _epoch(module, model, seed, sizes, accum, lr=0.5):
+def _epoch(module, model, seed, sizes, accum, lr=0.5, loss_fn=None):
     batches = classification_batches(seed, sizes, 5, 3)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     return seeded(seed, module.train_epoch_accumulated, model, batches, optimizer,
-                  nn.CrossEntropyLoss(), accum, device())
+                  loss_fn or nn.CrossEntropyLoss(), accum, device())
 
 
 def _same_parameters(got, expected, **example):
-    assert_same_parameters(got, expected)
+    assert_same_parameters(got["parameters"], expected["parameters"])
 
 
 @check("after one epoch the model's weights are not what correct gradient accumulation gives",
@@ -38,12 +39,13 @@ def _same_parameters(got, expected, **example):
                  dict(seed=3, sizes=[4, 4, 4, 4], accum=2),  # equal groups: a stale gradient must not leak
                  dict(seed=6, sizes=[3, 2, 3, 1, 2, 3, 2], accum=4),  # 7 batches: a group of 4, then 3
                  dict(seed=7, sizes=[2, 2, 2, 2, 2, 2, 2, 2, 1], accum=3)],  # three full groups
-       compare=_same_parameters, priority=60)
+       compare=_same_parameters, priority=60, draw=losses("batch"))
 def same_updates(module, seed, sizes, accum):
     model = classifier(seed, 5, 3)
     arrive_dirty(model, seed)
-    _epoch(module, model, seed, sizes, accum)
-    return parameters(model)
+    loss_fn = RecordedCrossEntropy()
+    _epoch(module, model, seed, sizes, accum, loss_fn=loss_fn)
+    return {"parameters": parameters(model), "losses": loss_fn.values}
 
 
 def _same_loss(got, expected, **example):

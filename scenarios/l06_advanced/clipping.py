@@ -6,6 +6,8 @@ from torch import nn
 
 from bughunt.judge.checking import check
 from bughunt.placement import device
+from bughunt import series
+from scenarios._pictures import GradNorms, field
 from scenarios._support import (arrive_dirty, assert_same_loss, assert_same_parameters,
                                 classification_batches, classifier, loss_value, parameters,
                                 seeded, seeds)
@@ -30,18 +32,25 @@ def _dirty_model(seed, training):
 
 
 def _same_parameters(got, expected, **example):
-    assert_same_parameters(got, expected)
+    assert_same_parameters(got["parameters"], expected["parameters"])
+
+
+def _norms(got, expected, max_norm, **example):
+    return [series.line(f"gradient norm before and after clipping (max_norm={max_norm:g})", "",
+                        "global gradient norm", field(got, "grad_norms"), expected["grad_norms"],
+                        x=["after backward", "at the optimizer step"])]
 
 
 @check("after one step the model's weights are not what a correctly clipped step gives",
        given=dict(seed=seeds, batch_size=st.integers(1, 6), max_norm=max_norms, training=st.booleans()),
        examples=[dict(seed=0, batch_size=4, max_norm=0.05, training=True),
                  dict(seed=1, batch_size=3, max_norm=100.0, training=False)],
-       compare=_same_parameters, priority=60)
+       compare=_same_parameters, priority=60, draw=_norms)
 def same_update(module, seed, batch_size, max_norm, training):
     model = _dirty_model(seed, training)
-    _step(module, model, seed, batch_size, max_norm)
-    return parameters(model)
+    with GradNorms(model) as norms:
+        _step(module, model, seed, batch_size, max_norm)
+    return {"parameters": parameters(model), "grad_norms": norms.values}
 
 
 def _same_report(got, expected, **example):

@@ -11,6 +11,7 @@ binary: a correct implementation gives the pinned answers however it writes the 
 
 from hypothesis import strategies as st
 
+from bughunt import series
 from bughunt.judge.checking import check
 
 # Few distinct values, so that ties and plateaus are common, and a finer grid of eighths
@@ -37,6 +38,11 @@ def _same_answers(got, expected, metrics, patience, min_delta=0.0, mode="min", *
     assert len(got) == len(expected), "step() was not called once per metric"
 
 
+def _stop_answers(got, expected, metrics, **example):
+    return [series.line("step() says stop (1) or go on (0), per epoch", "epoch", "stop",
+                        got if isinstance(got, list) else [], expected)]
+
+
 @check("training stops at the wrong epoch, or does not stop when it should",
        given=dict(metrics=sequences, patience=st.integers(1, 4),
                   min_delta=st.sampled_from([0.0, 0.5, 1.0]), mode=st.sampled_from(["min", "max"])),
@@ -47,7 +53,7 @@ def _same_answers(got, expected, metrics, patience, min_delta=0.0, mode="min", *
                  dict(metrics=[1.0, 2.0, 3.0, 0.5, 1.0], patience=2, min_delta=0.0, mode="min"),
                  dict(metrics=[0.1, 0.2, 0.2, 0.15, 0.3, 0.3], patience=2, min_delta=0.0, mode="max"),
                  dict(metrics=[-1.0, -2.0, -0.5, -3.0], patience=1, min_delta=0.0, mode="max")],
-       compare=_same_answers, max_examples=25, priority=40)
+       compare=_same_answers, max_examples=25, priority=40, draw=_stop_answers)
 def stops_on_time(module, metrics, patience, min_delta, mode):
     return _answers(module.EarlyStopping(patience, min_delta=min_delta, mode=mode), metrics)
 

@@ -17,6 +17,8 @@ from torch import nn
 
 from bughunt.judge.checking import check
 from bughunt.placement import device, host_batches
+from bughunt import series
+from scenarios._pictures import column, field
 from scenarios._support import Loader, assert_same, assert_same_parameters, seeds
 
 FEATURES, HIDDEN, CLASSES = 5, 6, 3
@@ -92,13 +94,20 @@ def _same_training(got, expected, **example):
         assert_same(got[stage], expected[stage], f"the {stage} history", rtol=1e-4, atol=1e-5)
 
 
+def _losses(got, expected, **example):
+    def both(side):
+        return column(field(side, "stage1"), "train_loss") + column(field(side, "stage2"), "train_loss")
+    return [series.line("training loss per epoch: stage 1, then stage 2", "epoch", "training loss",
+                        both(got), both(expected))]
+
+
 @check("after two-stage training the model (weights or BatchNorm statistics) or the histories "
        "are not what a correct run gives",
        given=dict(seed=seeds, sizes=train_sizes, stage1=st.integers(0, 2), stage2=st.integers(1, 2),
                   weight_decay=st.sampled_from([0.0, 0.1]), mode=st.sampled_from(["train", "eval"])),
        examples=[dict(seed=0, sizes=[4, 3], stage1=0, stage2=2, weight_decay=0.0, mode="train"),
                  dict(seed=1, sizes=[5, 2], stage1=2, stage2=2, weight_decay=0.1, mode="eval")],
-       compare=_same_training, max_examples=5, priority=80)
+       compare=_same_training, max_examples=5, priority=80, draw=_losses)
 def same_training(module, seed, sizes, stage1, stage2, weight_decay, mode):
     model = _model(seed, mode)
     histories = _train(module, model, seed, sizes, stage1, stage2, weight_decay)

@@ -11,6 +11,7 @@ random upstream gradient catches a backward that drops `grad_output`.
 import torch
 from hypothesis import strategies as st
 
+from bughunt import series
 from bughunt.judge.checking import check
 from bughunt.placement import device, plain
 from scenarios._support import assert_close, seeds
@@ -72,6 +73,19 @@ def _upstream(seed, shape, dtype):
     return torch.randn(shape, generator=torch.Generator().manual_seed(seed + 1)).to(getattr(torch, dtype))
 
 
+def _slopes(got, expected, seed, shape, dtype, **example):
+    # The local slope d out / d x of every element, in the order of the reference's outputs
+    # (which rise with x): F.leaky_relu's is a step from negative_slope to 1 at 0.
+    upstream = _upstream(seed, shape, dtype).double().flatten()
+    order = expected["output"].double().flatten().argsort()
+    grad = got.get("grad") if isinstance(got, dict) else None
+    got_slope = (grad.double().flatten() / upstream)[order] if isinstance(grad, torch.Tensor) \
+        and grad.numel() == upstream.numel() else []
+    return [series.line("the gradient's slope, element by element", "output (sorted)", "d out / d x",
+                        got_slope, (expected["grad"].double().flatten() / upstream)[order],
+                        x=[round(v, 3) for v in expected["output"].double().flatten()[order].tolist()])]
+
+
 @check("LeakyReLU's outputs or gradients differ from F.leaky_relu's",
        given=dict(seed=seeds, shape=shapes, slope=st.one_of(st.none(), slopes),
                   dtype=dtypes, zeros=st.booleans(), via=entry_points),
@@ -82,7 +96,7 @@ def _upstream(seed, shape, dtype):
                  dict(seed=4, shape=[4, 3], slope=None, dtype="float64", zeros=True, via="leaky_relu"),
                  dict(seed=5, shape=[3, 3], slope=0.3, dtype="float16", zeros=True, via="module"),
                  dict(seed=6, shape=[6], slope=0.05, dtype="bfloat16", zeros=True, via="apply")],
-       compare=_same_as_leaky_relu)
+       compare=_same_as_leaky_relu, draw=_slopes)
 def same_as_leaky_relu(module, seed, shape, slope, dtype, zeros, via):
     x = _input(seed, shape, dtype, zeros).to(device()).requires_grad_()
     out = _apply(module, via, x, slope)

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
+from bughunt import series
 from bughunt.judge.checking import check
 from bughunt.placement import HostTensor, device, on_host, plain
 from scenarios._support import (assert_close, assert_finite, assert_same, differs, finite, largest,
@@ -70,11 +71,26 @@ def _same_schedule(got, expected, **example):
         assert_same(got[key], expected[key], words[key], rtol=1e-4, atol=1e-7)
 
 
+def _alpha_bar_over_t(got, expected, **example):
+    got_bar = got.get("alpha_bar") if isinstance(got, dict) else None
+    got_bar = got_bar if isinstance(got_bar, torch.Tensor) else torch.tensor([])
+    want = expected["alpha_bar"].double()
+    got_bar = got_bar.double().clamp(0, 1)  # a scale of a value outside [0, 1] is no number
+    # An off-by-one moves alpha_bar by less than a line's width: its difference shows it.
+    gap = got_bar - want if got_bar.shape == want.shape else torch.tensor([])
+    return [series.line("alpha_bar over t", "t", "alpha_bar", got_bar, want),
+            series.line("alpha_bar minus a correct schedule's, over t", "t", "difference", gap,
+                        torch.zeros_like(want)),
+            series.line("signal scale sqrt(alpha_bar) over t", "t", "scale of x0", got_bar.sqrt(), want.sqrt()),
+            series.line("noise scale sqrt(1 - alpha_bar) over t", "t", "scale of the noise",
+                        (1 - got_bar).sqrt(), (1 - want).sqrt())]
+
+
 @check("the noise schedule's betas, alphas or alpha_bar are not the DDPM values",
        given=dict(schedule=schedules),
        examples=[dict(schedule={"T": 1000, "beta_start": 1e-4, "beta_end": 0.02}),
                  dict(schedule={"T": 1, "beta_start": 0.01, "beta_end": 0.2})],
-       compare=_same_schedule, max_examples=6)
+       compare=_same_schedule, max_examples=6, draw=_alpha_bar_over_t)
 def schedule_values(module, schedule):
     linear = module.linear_beta_schedule(schedule["T"], schedule["beta_start"], schedule["beta_end"])
     made = module.DiffusionSchedule(schedule["T"], schedule["beta_start"], schedule["beta_end"])
@@ -108,12 +124,19 @@ def _same_x_t(got, expected, **example):
     assert_same(got["inputs"], expected["inputs"], "the x0, t, noise and alpha_bar after the call", rtol=0, atol=0)
 
 
+def _x_t_values(got, expected, **example):
+    got_x = got.get("x_t") if isinstance(got, dict) else None
+    return [series.line("x_t, element by element", "element", "x_t",
+                        got_x.flatten() if isinstance(got_x, torch.Tensor) else [],
+                        expected["x_t"].flatten())]
+
+
 @check("noised samples are not sqrt(alpha_bar[t]) * x0 + sqrt(1 - alpha_bar[t]) * noise, "
        "each with its own step",
        given=dict(seed=seeds, shape=x0_shapes, T=st.integers(2, 12)),
        examples=[dict(seed=0, shape=(3, 2, 4, 3), T=8), dict(seed=1, shape=(4, 4), T=5),
                  dict(seed=2, shape=(1, 1, 2, 5), T=3), dict(seed=3, shape=(2, 1, 3, 1), T=6)],
-       compare=_same_x_t)
+       compare=_same_x_t, draw=_x_t_values)
 def q_sample_closed_form(module, seed, shape, T):
     x0, t, noise = _q_inputs(seed, shape, T)
     alpha_bar = _steep_alpha_bar(T).to(device())

@@ -21,6 +21,7 @@ import copy
 import torch
 from hypothesis import strategies as st
 
+from bughunt import series
 from bughunt.judge.checking import check
 from bughunt.placement import device, plain
 from scenarios._support import assert_close, differs, finite, seeds
@@ -85,6 +86,12 @@ def _same_attention(got, expected, **example):
                  msg=lambda m: f"the output is not the weighted average of the values: {m}")
 
 
+def _weights_heat_map(got, expected, **example):
+    weights = got.get("weights") if isinstance(got, dict) else None
+    return [series.heat("attention weights (first batch and head)", "key", "query",
+                        weights if isinstance(weights, torch.Tensor) else [], expected["weights"])]
+
+
 @check("attention weights are not softmax(q k^T / sqrt(d_k)) over the keys, with the mask "
        "honoured, or the output is not their average of the values",
        given=dict(seed=seeds, shape=sdpa_shapes),
@@ -92,7 +99,7 @@ def _same_attention(got, expected, **example):
                  dict(seed=1, shape={"batch": 1, "heads": 0, "t_q": 1, "t_k": 4, "d_k": 4, "d_v": 2, "mask": "none"}),
                  dict(seed=2, shape={"batch": 2, "heads": 3, "t_q": 4, "t_k": 4, "d_k": 4, "d_v": 4, "mask": "full"}),
                  dict(seed=3, shape={"batch": 3, "heads": 2, "t_q": 2, "t_k": 5, "d_k": 4, "d_v": 1, "mask": "keys"})],
-       compare=_same_attention)
+       compare=_same_attention, draw=_weights_heat_map)
 def attention_function(module, seed, shape):
     generator = torch.Generator().manual_seed(seed)
     lead = (shape["batch"], shape["heads"]) if shape["heads"] else (shape["batch"],)

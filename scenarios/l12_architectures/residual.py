@@ -11,6 +11,7 @@ import torch
 from hypothesis import strategies as st
 from torch import nn
 
+from bughunt import series
 from bughunt.judge.checking import check
 from scenarios.l12_architectures._common import (
     assert_gradients, assert_independent, assert_same_dependence, assert_shapes_in_both_modes,
@@ -230,11 +231,22 @@ def _resnet(got, expected, batch, in_channels, num_classes, height, width, **exa
         f"{_maps(expected['blocks'])}")
 
 
+def _feature_map_sizes(got, expected, **example):
+    def sizes(blocks, axis):
+        return [out[axis] if isinstance(out, list) and len(out) == 4 else None for _, out in blocks] \
+            if isinstance(blocks, list) else []
+    got_blocks = got.get("blocks") if isinstance(got, dict) else None
+    return [series.line("channels through the residual blocks", "block", "channels",
+                        sizes(got_blocks, 1), sizes(expected["blocks"], 1)),
+            series.line("feature-map height through the residual blocks", "block", "height",
+                        sizes(got_blocks, 2), sizes(expected["blocks"], 2))]
+
+
 @check("SmallResNet's stages do not shrink and widen the feature maps as specified, or its logits have the wrong shape",
        given=dict(seed=seeds, batch=st.integers(1, 3), in_channels=st.integers(1, 3),
                   num_classes=st.integers(2, 5), height=st.integers(5, 12), width=st.integers(5, 12)),
        examples=[dict(seed=0, batch=1, in_channels=3, num_classes=4, height=9, width=6)],
-       compare=_resnet, max_examples=6)
+       compare=_resnet, max_examples=6, draw=_feature_map_sizes)
 def resnet_stages(module, seed, batch, in_channels, num_classes, height, width):
     model = module.SmallResNet(num_classes, in_channels=in_channels) if in_channels != 3 \
         else module.SmallResNet(num_classes)
