@@ -155,15 +155,19 @@ def write_feedback(course: Course, folder: Path, rows: list[Row]) -> None:
 
 
 def _from_verdict(course: Course, student: str, verdict, shown: str, source: str, handouts: dict) -> Row:
+    from bughunt.judge.grader import IMPORTS
+
     outcomes = verdict.outcomes
     status = "passed" if verdict.passed else "failed" if outcomes else "error"
-    passed = sum(1 for o in outcomes if o.passed)
+    # A file that does not import fails every check; its import is no check of its own.
+    counted = [o for o in outcomes if o.name != IMPORTS]
+    passed = sum(1 for o in counted if o.passed)
     checks = [{"name": o.name, "status": o.status, "symptom": o.symptom, "message": o.message,
                "example": o.example} for o in outcomes]
     copied = fingerprint.made_from(source, student, handouts)
     row = _row(course, student, status, submission=shown, seconds=verdict.seconds,
                note="" if outcomes else "the judge returned no outcome")
-    row.checks_passed, row.checks_total, row.checks = passed, len(outcomes), checks
+    row.checks_passed, row.checks_total, row.checks = passed, len(counted), checks
     row.copied_from, row.isolation = ";".join(copied), verdict.isolation
     row.sha256 = hashlib.sha256(source.encode()).hexdigest()
     return row

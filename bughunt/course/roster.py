@@ -63,7 +63,7 @@ def read(path: Path) -> Roster:
 
 
 def parse(text: str, name: str = "roster") -> Roster:
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
     columns = tuple((c or "").strip() for c in (reader.fieldnames or ()))
     if ID not in columns:
         found = ", ".join(repr(c) for c in columns) or "none"
