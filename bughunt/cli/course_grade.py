@@ -32,8 +32,11 @@ def grade(folder: Path, submitted: Path, out: Path | None, workers: int, shard: 
     interruption or a late submission and only what changed is graded.
     """
     from bughunt.course import batch, gradebook, record
+    from bughunt.errors import UsageError
 
     course = record.read(folder)
+    if not submitted.is_dir():
+        raise UsageError(f"no such submissions folder: {str(submitted)!r}")
     sliced = batch.parse_shard(shard) if shard else None
     total = len(batch.sliced(course.roster.ids, sliced))
     from rich.console import Console

@@ -186,7 +186,7 @@ def test_a_second_run_grades_nothing_again(course_dir, graded):
     submissions, _, document, seconds = graded
     kept = sorted((course_dir / "results").iterdir())
     started = time.monotonic()
-    again = invoke("course", "grade", course_dir, submissions, "--json")
+    again = invoke("course", "grade", course_dir, submissions, "--timeout", TIMEOUT, "--json")
     assert again.exit_code == 0
     assert time.monotonic() - started < max(10.0, seconds / 3)
     assert json.loads(again.stdout)["rows"] == document["rows"]
@@ -196,7 +196,8 @@ def test_a_second_run_grades_nothing_again(course_dir, graded):
 def test_shards_merge_into_the_same_gradebook(course_dir, graded, tmp_path):
     submissions, _, document, _ = graded
     for index in (1, 2, 3):
-        result = invoke("course", "grade", course_dir, submissions, "--shard", f"{index}/3", "--json")
+        result = invoke("course", "grade", course_dir, submissions, "--shard", f"{index}/3", "--timeout", TIMEOUT,
+                        "--json")
         assert result.exit_code == 0
         assert len(json.loads(result.stdout)["rows"]) == CLASS_SIZE // 3
     merged = tmp_path / "merged.csv"
