@@ -1,6 +1,8 @@
 """The entry point Gradescope and PrairieLearn run, one submission per container:
 `python -m bughunt.course.autograder gradescope|prairielearn`.
 
+`warm` (run by Gradescope's setup.sh) makes the reference's observations into the image.
+
 It reads the bundle's key (every student's scenario, variant and hand-out, the secret seed:
 no fixed text, no bug site), finds whose submission this is, grades it at the secret seed
 with the runner walled off from the key, and writes the platform's `results.json`:
@@ -183,10 +185,30 @@ def prairielearn(root: Path) -> dict:
             "tests": tests, "isolation": graded.isolation}
 
 
+def warm(key_path: Path) -> None:
+    """Make the reference's observations at the secret seed once, when the image is built
+    (Gradescope's setup.sh), instead of in every submission's container: the reference
+    itself graded per scenario of the course. The cache is root's, out of the runner's reach."""
+    from bughunt import catalog
+    from bughunt.judge import grading
+
+    key = load_key(key_path)
+    for scenario_id in sorted({entry["scenario"] for entry in key["students"].values()}):
+        scenario = catalog.scenario(scenario_id)
+        verdict = grading.grade_source(scenario, scenario.reference_path.read_text(encoding="utf-8"),
+                                       scenario.file_name, seed=int(key["seed"]),
+                                       timeout=float(key.get("timeout", 20.0)), hidden=(key_path.parent,))
+        print(f"bughunt: {scenario_id} warmed ({'passes' if verdict.passed else 'FAILS'}, "
+              f"{verdict.seconds:.1f} s, isolation {verdict.isolation})")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bughunt.course.autograder")
-    parser.add_argument("platform", choices=("gradescope", "prairielearn"))
+    parser.add_argument("platform", choices=("gradescope", "prairielearn", "warm"))
     options = parser.parse_args(argv)
+    if options.platform == "warm":
+        warm(Path(os.environ.get("BUGHUNT_AUTOGRADER_ROOT", "/autograder")) / "source" / KEY)
+        return 0
     if options.platform == "gradescope":
         root = Path(os.environ.get("BUGHUNT_AUTOGRADER_ROOT", "/autograder"))
         make = gradescope

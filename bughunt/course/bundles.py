@@ -45,6 +45,8 @@ fi
 /opt/bughunt/bin/pip install --quiet dist/*.whl
 chmod 600 {autograder.KEY}
 chmod 755 run_autograder
+# The reference's observations at the secret seed, made once into the image.
+BUGHUNT_AUTOGRADER_ROOT="$(dirname "$PWD")" /opt/bughunt/bin/python -m bughunt.course.autograder warm
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash

@@ -15,7 +15,7 @@ ID = "id"
 # Identifiers an autograder platform may know a student by (Gradescope's users[]: email, sid).
 CONTACTS = ("email", "sid")
 # A student id becomes a folder and a file name: nothing that could climb out of a folder.
-_ALLOWED = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.@+")
+_ALLOWED = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.@+")
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ def parse(text: str, name: str = "roster") -> Roster:
             raise UsageError(f"roster {name!r} line {number}: empty {ID!r}")
         if not set(student) <= _ALLOWED or student.startswith("."):
             raise UsageError(f"roster {name!r} line {number}: id {student!r} may hold only letters, "
-                             "digits and - . @ +, and may not start with '.'")
+                             "digits and - _ . @ +, and may not start with '.'")
         if student in seen:
             raise UsageError(f"roster {name!r} line {number}: duplicate id {student!r}")
         seen.add(student)

@@ -199,3 +199,17 @@ def test_export_wants_exactly_one_platform(course_dir, tmp_path):
                  ["--gradescope", tmp_path / "a.tar"]):
         result = invoke("course", "export", course_dir, *args)
         assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1
+
+
+def test_warm_makes_the_references_observations_at_the_secret_seed(tmp_path, gradescope_zip, record,
+                                                                   monkeypatch, capsys):
+    root = _gradescope_root(tmp_path, gradescope_zip, [], {})
+    key_path = root / "source" / autograder.KEY
+    key = json.loads(key_path.read_text())
+    first = next(iter(key["students"]))
+    key["students"] = {first: key["students"][first]}
+    key_path.write_text(json.dumps(key))
+    monkeypatch.setenv("BUGHUNT_AUTOGRADER_ROOT", str(root))
+    assert autograder.main(["warm"]) == 0
+    said = capsys.readouterr().out
+    assert f"{record['students'][first]['scenario']} warmed (passes" in said
