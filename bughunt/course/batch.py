@@ -105,11 +105,17 @@ def grade(course: Course, folder: Path, submitted: Path, *, workers: int = 2, ti
 
             with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="bughunt-course") as threads:
                 futures = [threads.submit(one, *item) for item in todo]
-                for future in as_completed(futures):
-                    row = future.result()
-                    rows[row.id] = row
-                    if on_row:
-                        on_row(row)
+                try:
+                    for future in as_completed(futures):
+                        row = future.result()
+                        rows[row.id] = row
+                        if on_row:
+                            on_row(row)
+                except BaseException:
+                    # Ctrl-C: what is graded is kept in results/; the rest waits for the next run.
+                    for future in futures:
+                        future.cancel()
+                    raise
     ordered = [rows[student] for student in ids]
     write_feedback(course, folder, ordered)
     if shard is not None:
