@@ -25,63 +25,60 @@ def make(roster: Roster, level: str, secret: int, *, bugs: int = 1, difficulty: 
     scenarios = catalog.resolve(level)
     available = assignment.pools(scenarios, secret, bugs)
     dead: set[tuple[str, tuple]] = set()
-    certified: dict[tuple, generator.Variant | None] = {}  # by (student, scenario, sites, attempt)
-    attempts: dict[str, int] = {}
-    tried: dict[str, list] = {}  # a student's certified disguises, for the most distinct one
+    certified: dict[tuple, generator.Variant | None] = {}  # by (scenario, sites, disguise seed)
+    texts: dict[tuple, str] = {}  # dressed texts, by the same key: choosing a disguise is cheap
     while True:
         plan = assignment.deal(roster.ids, available, secret, frozenset(dead))
         if not plan:
             raise UsageError(f"no bug of {level!r} is killed by its checks with these options")
-        keys = {a.student: (a.student, a.scenario.id, a.sites, attempts.get(a.student, 0)) for a in plan}
-        todo = [a for a in plan if keys[a.student] not in certified]
+        if progress:
+            progress(f"disguising {len(plan)} hand-outs")
+        keys = _disguises(plan, secret, difficulty, texts)
+        todo = list(dict.fromkeys(keys[a.student] for a in plan if keys[a.student] not in certified))
         if todo:
             if progress:
                 progress(f"certifying {len(todo)} variants")
-            picks = [(a.scenario, a.sites, assignment.disguise_seed(secret, a.student, keys[a.student][3]))
-                     for a in todo]
-            for a, variant in zip(todo, generator.certify(picks, check_seed=secret, difficulty=difficulty,
-                                                          workers=workers)):
-                certified[keys[a.student]] = variant
+            picks = [(catalog.scenario(scenario_id), sites, seed) for scenario_id, sites, seed in todo]
+            for key, variant in zip(todo, generator.certify(picks, check_seed=secret, difficulty=difficulty,
+                                                            workers=workers)):
+                certified[key] = variant
         lost = [a for a in plan if certified[keys[a.student]] is None]
-        if lost:  # the checks spare this bug (or its disguise): nobody gets it
-            dead.update((a.scenario.id, a.sites) for a in lost)
-            continue
-        again = _too_alike(plan, keys, certified, attempts, tried)
-        if not again:
+        if not lost:
             break
-        for student in again:
-            attempts[student] = attempts.get(student, 0) + 1
-    students = {}
-    for a in plan:
-        variant = tried.get(a.student, [certified[keys[a.student]]])
-        variant = max(variant, key=lambda v: _nearest(v, a, plan, keys, certified)) if len(variant) > 1 \
-            else variant[0]
-        students[a.student] = _student(a, variant)
+        # The checks spare this bug (or its disguise) at the secret seed: nobody gets it.
+        dead.update((a.scenario.id, a.sites) for a in lost)
+    students = {a.student: _student(a, certified[keys[a.student]]) for a in plan}
     return record.Course(level, secret, bugs, difficulty, roster, students)
 
 
-def _too_alike(plan, keys, certified, attempts, tried) -> list[str]:
-    """Students whose hand-out is within fingerprint.DISTINCT lines of an earlier one of the
-    same scenario, and who have disguises left to try."""
-    again = []
-    for index, a in enumerate(plan):
-        variant = certified[keys[a.student]]
-        tried.setdefault(a.student, [])
-        if variant not in tried[a.student]:
-            tried[a.student].append(variant)
-        if attempts.get(a.student, 0) + 1 >= _ATTEMPTS:
-            continue
-        if _nearest(variant, a, plan[:index], keys, certified) < fingerprint.DISTINCT:
-            again.append(a.student)
-    return again
+def _disguises(plan: list[assignment.Assignment], secret: int, difficulty: str,
+               texts: dict[tuple, str]) -> dict[str, tuple]:
+    """Each student's (scenario, sites, disguise seed): the first of their seeds whose text
+    differs from every earlier hand-out of the scenario in fingerprint.DISTINCT lines, else
+    the one that differs most (a scenario's camouflage has only so many spellings)."""
+    from bughunt.variants import dressing, mutants
 
-
-def _nearest(variant, a, others, keys, certified) -> int:
-    """How far `variant`'s text is from the nearest other hand-out of its scenario."""
-    mine = fingerprint.lines(variant.source)
-    distances = [fingerprint.distance(mine, fingerprint.lines(certified[keys[o.student]].source))
-                 for o in others if o.scenario == a.scenario and o.student != a.student]
-    return min(distances, default=10**6)
+    chosen: dict[str, tuple] = {}
+    taken: dict[str, list] = {}  # the scenario's hand-outs so far, as fingerprint lines
+    for a in plan:
+        best = None
+        for attempt in range(_ATTEMPTS):
+            key = (a.scenario.id, a.sites, assignment.disguise_seed(secret, a.student, attempt))
+            if key not in texts:
+                buggy = mutants.combine(a.scenario, a.sites) if len(a.sites) > 1 else \
+                    mutants.make(a.scenario, a.sites[0])
+                texts[key] = dressing.dress(buggy.source, a.scenario, buggy.sites, key[2], difficulty) \
+                    if buggy is not None else ""
+            lines = fingerprint.lines(texts[key])
+            nearest = min((fingerprint.distance(lines, other) for other in taken.get(a.scenario.id, [])),
+                          default=10**6)
+            if best is None or nearest > best[0]:
+                best = (nearest, key, lines)
+            if nearest >= fingerprint.DISTINCT:
+                break
+        chosen[a.student] = best[1]
+        taken.setdefault(a.scenario.id, []).append(best[2])
+    return chosen
 
 
 def _student(a: assignment.Assignment, variant) -> record.Student:
