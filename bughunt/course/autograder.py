@@ -93,7 +93,8 @@ def grade(key: dict, student: str | None, folder: Path, hidden: list[Path], sour
     from bughunt.errors import UsageError
     from bughunt.judge import grading
 
-    handouts = {sid: entry["handout"] for sid, entry in key["students"].items()}
+    texts = {sid: entry["handout"] for sid, entry in key["students"].items()}
+    handouts = fingerprint.prints(texts)
     names = {entry["file_name"] for entry in key["students"].values()}
     file_name = key["students"][student]["file_name"] if student else None
     path = pick_file(folder, file_name) if file_name else \
@@ -107,8 +108,8 @@ def grade(key: dict, student: str | None, folder: Path, hidden: list[Path], sour
     if student is None:
         # No identity from the platform: the hand-out this file was made from (its own
         # fingerprint). A copy is then graded as the copied student's, so say so loudly.
-        scored = {sid: -fingerprint.distance(fingerprint.lines(source), fingerprint.lines(text))
-                  for sid, text in handouts.items()}
+        mine = fingerprint.lines(source)
+        scored = {sid: -fingerprint.distance(mine, theirs) for sid, theirs in handouts.items()}
         student = max(sorted(scored), key=scored.get)
     entry = key["students"][student]
     started = time.monotonic()

@@ -58,7 +58,7 @@ def grade(course: Course, folder: Path, submitted: Path, *, workers: int = 2, ti
     if not submitted.is_dir():
         raise UsageError(f"no such submissions folder: {str(submitted)!r}")
     ids = sliced(course.roster.ids, shard)
-    handouts = {sid: s.handout for sid, s in course.students.items()}
+    handouts = fingerprint.prints({sid: s.handout for sid, s in course.students.items()})
     rows: dict[str, Row] = {}
     todo: list[tuple[str, Path, str]] = []
     for student in ids:

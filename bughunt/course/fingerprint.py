@@ -40,20 +40,27 @@ def distance(a: Counter, b: Counter) -> int:
     return sum(((a - b) + (b - a)).values())
 
 
-def made_from(source: str, own: str, handouts: Mapping[str, str]) -> list[str]:
-    """The students (keys of `handouts`, texts by id) whose hand-out `source` was made from
-    when that is not `own`'s: those whose distinctive lines it keeps, by MARGIN more than
-    it keeps of its own. Empty for a file made from its own hand-out, or from none."""
+def prints(handouts: Mapping[str, str]) -> dict[str, Counter]:
+    """Each hand-out's lines, made once for a whole batch (tokenizing 200 hand-outs for
+    every file would cost more than grading it)."""
+    return {student: lines(text) for student, text in handouts.items()}
+
+
+def made_from(source: str, own: str, handouts: Mapping[str, Counter]) -> list[str]:
+    """The students (keys of `handouts`, their `prints`) whose hand-out `source` was made
+    from when that is not `own`'s: those whose distinctive lines it keeps, by MARGIN more
+    than it keeps of its own. Empty for a file made from its own hand-out, or from none."""
     if own not in handouts:
         return []
     text = lines(source)
-    mine = lines(handouts[own])
+    mine = handouts[own]
     scores: dict[str, int] = {}
-    for student, handout in handouts.items():
-        if student == own:
+    for student, theirs in handouts.items():
+        if student == own or theirs == mine:
             continue
-        theirs = lines(handout)
         for_them = sum((text & (theirs - mine)).values())
+        if for_them < MARGIN:
+            continue
         for_me = sum((text & (mine - theirs)).values())
         if for_them - for_me >= MARGIN:
             scores[student] = for_them - for_me

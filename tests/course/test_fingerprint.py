@@ -21,18 +21,19 @@ def _fixed(site, seed):
 
 def _class(seeds):
     """Hand-outs of students 0..n, with their own bug sites and disguises."""
-    return {f"s{i}": _handout(SITES[i % len(SITES)], seed) for i, seed in enumerate(seeds)}
+    return fingerprint.prints({f"s{i}": _handout(SITES[i % len(SITES)], seed) for i, seed in enumerate(seeds)})
 
 
 SEEDS = [11, 22, 33, 44]
 HANDOUTS = _class(SEEDS)
+TEXTS = {f"s{i}": _handout(SITES[i % len(SITES)], seed) for i, seed in enumerate(SEEDS)}
 
 
 def test_own_fix_and_unfixed_hand_out_are_not_copies():
     for i, seed in enumerate(SEEDS):
         own = f"s{i}"
         assert fingerprint.made_from(_fixed(SITES[i % len(SITES)], seed), own, HANDOUTS) == []
-        assert fingerprint.made_from(HANDOUTS[own], own, HANDOUTS) == []
+        assert fingerprint.made_from(TEXTS[own], own, HANDOUTS) == []
 
 
 def test_a_copied_fix_names_whose_hand_out_it_is():
