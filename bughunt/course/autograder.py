@@ -29,7 +29,7 @@ import json
 import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 KEY = "bughunt-course.json"
@@ -42,7 +42,7 @@ class Graded:
     student: str | None
     problem: str = ""  # why nothing was graded
     passed: bool = False
-    checks: list = None  # Outcome objects
+    checks: list = field(default_factory=list)  # the judge's Outcomes
     isolation: str = ""
     copied_from: tuple[str, ...] = ()
     seconds: float = 0.0
@@ -85,16 +85,15 @@ def pick_file(folder: Path, file_name: str) -> Path | None:
     return files[0] if len(files) == 1 else None
 
 
-def grade(key: dict, student: str | None, folder: Path, hidden: list[Path], source_of=None) -> Graded:
-    """Grade the file in `folder` as `student`'s; with no student, the one whose hand-out
-    the file was made from (`source_of` is asked first when it knows)."""
+def grade(key: dict, student: str | None, folder: Path, hidden: list[Path]) -> Graded:
+    """Grade the file in `folder` as `student`'s; with no student, as the one whose
+    hand-out the file was made from."""
     from bughunt import catalog
     from bughunt.course import fingerprint
     from bughunt.errors import UsageError
     from bughunt.judge import grading
 
-    texts = {sid: entry["handout"] for sid, entry in key["students"].items()}
-    handouts = fingerprint.prints(texts)
+    handouts = fingerprint.prints({sid: entry["handout"] for sid, entry in key["students"].items()})
     names = {entry["file_name"] for entry in key["students"].values()}
     file_name = key["students"][student]["file_name"] if student else None
     path = pick_file(folder, file_name) if file_name else \
