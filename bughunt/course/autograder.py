@@ -125,8 +125,22 @@ def _check_text(outcome) -> str:
     return "\n\n".join(p for p in parts if p) or outcome.status
 
 
+def find_key(root: Path, *usual: Path) -> Path | None:
+    """$BUGHUNT_COURSE_KEY, else where the platform puts it, else anywhere under `root`
+    but the student's own files."""
+    if os.environ.get("BUGHUNT_COURSE_KEY") and Path(os.environ["BUGHUNT_COURSE_KEY"]).is_file():
+        return Path(os.environ["BUGHUNT_COURSE_KEY"])
+    for path in usual:
+        if path.is_file():
+            return path
+    found = sorted(p for p in root.rglob(KEY) if not {"student", "submission"} & set(p.relative_to(root).parts))
+    return found[0] if found else None
+
+
 def gradescope(root: Path) -> dict:
-    key_path = root / "source" / KEY
+    key_path = find_key(root, root / "source" / KEY)
+    if key_path is None:
+        raise FileNotFoundError(f"no {KEY} under {root}")
     key = load_key(key_path)
     metadata = json.loads((root / "submission_metadata.json").read_text(encoding="utf-8"))
     users = metadata.get("users") or []
@@ -138,7 +152,7 @@ def gradescope(root: Path) -> dict:
                   "tests": [], "extra_data": {"isolation": ""}}
         print(f"bughunt: {shown} matches no roster row by email or sid")
         return result
-    graded = grade(key, student, root / "submission", [root / "source"])
+    graded = grade(key, student, root / "submission", [key_path.parent])
     if graded.problem:
         return {"score": 0.0, "output": graded.problem, "tests": [],
                 "extra_data": {"student": student, "isolation": graded.isolation}}
@@ -159,9 +173,7 @@ def gradescope(root: Path) -> dict:
 
 
 def prairielearn(root: Path) -> dict:
-    candidates = [Path(os.environ["BUGHUNT_COURSE_KEY"])] if os.environ.get("BUGHUNT_COURSE_KEY") else \
-        [root / "tests" / KEY, root / "serverFilesCourse" / "bughunt" / KEY]
-    key_path = next((p for p in candidates if p.is_file()), None)
+    key_path = find_key(root, root / "tests" / KEY, root / "serverFilesCourse" / "bughunt" / KEY)
     if key_path is None:
         return {"gradable": False, "score": 0.0, "message": "the grader has no course key", "tests": []}
     key = load_key(key_path)
@@ -207,7 +219,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("platform", choices=("gradescope", "prairielearn", "warm"))
     options = parser.parse_args(argv)
     if options.platform == "warm":
-        warm(Path(os.environ.get("BUGHUNT_AUTOGRADER_ROOT", "/autograder")) / "source" / KEY)
+        root = Path(os.environ.get("BUGHUNT_AUTOGRADER_ROOT", "/autograder"))
+        warm(find_key(root, root / "source" / KEY) or root / "source" / KEY)
         return 0
     if options.platform == "gradescope":
         root = Path(os.environ.get("BUGHUNT_AUTOGRADER_ROOT", "/autograder"))

@@ -49,20 +49,34 @@ chmod 755 run_autograder
 BUGHUNT_AUTOGRADER_ROOT="$(dirname "$PWD")" /opt/bughunt/bin/python -m bughunt.course.autograder warm
 """
 
+# The Python that has bughunt: $BUGHUNT_PYTHON, the image's (setup.sh, Dockerfile), else
+# the one that exported the bundle (trying it out on the instructor's machine), else python3.
+_PYTHON = """PYTHON="${{BUGHUNT_PYTHON:-}}"
+for candidate in /opt/bughunt/bin/python {exporter} python3; do
+    [ -n "$PYTHON" ] && break
+    command -v "$candidate" >/dev/null 2>&1 && PYTHON="$candidate"
+done
+"""
+
 RUN_AUTOGRADER = """#!/usr/bin/env bash
 # Gradescope runs this once per submission: grade it, write results/results.json.
-export BUGHUNT_AUTOGRADER_ROOT="${BUGHUNT_AUTOGRADER_ROOT:-/autograder}"
-PYTHON="${BUGHUNT_PYTHON:-/opt/bughunt/bin/python}"
-exec "$PYTHON" -m bughunt.course.autograder gradescope
+export BUGHUNT_AUTOGRADER_ROOT="${{BUGHUNT_AUTOGRADER_ROOT:-/autograder}}"
+{python}exec "$PYTHON" -m bughunt.course.autograder gradescope
 """
 
 RUN_PRAIRIELEARN = """#!/usr/bin/env bash
 # PrairieLearn's entry point (externalGradingOptions.entrypoint): grade /grade/student,
-# write /grade/results/results.json.
-export BUGHUNT_GRADE_ROOT="${BUGHUNT_GRADE_ROOT:-/grade}"
-PYTHON="${BUGHUNT_PYTHON:-/opt/bughunt/bin/python}"
-exec "$PYTHON" -m bughunt.course.autograder prairielearn
+# write /grade/results/results.json. The course key lies beside this script.
+export BUGHUNT_GRADE_ROOT="${{BUGHUNT_GRADE_ROOT:-/grade}}"
+export BUGHUNT_COURSE_KEY="${{BUGHUNT_COURSE_KEY:-$(dirname "$0")/{key}}}"
+{python}exec "$PYTHON" -m bughunt.course.autograder prairielearn
 """
+
+
+def _script(template: str) -> str:
+    import shlex
+
+    return template.format(python=_PYTHON.format(exporter=shlex.quote(sys.executable)), key=autograder.KEY)
 
 DOCKERFILE = f"""# The grading image for PrairieLearn (no network while grading: everything is installed here).
 FROM python:3.11-slim
@@ -124,7 +138,7 @@ def gradescope(course: Course, target: Path, *, timeout: float = 20.0, wheel_fil
     target.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as bundle:
         _add(bundle, "setup.sh", SETUP.encode(), 0o755)
-        _add(bundle, "run_autograder", RUN_AUTOGRADER.encode(), 0o755)
+        _add(bundle, "run_autograder", _script(RUN_AUTOGRADER).encode(), 0o755)
         _add(bundle, autograder.KEY, json.dumps(key(course, timeout)).encode(), 0o600)
         _add(bundle, f"dist/{built.name}", built.read_bytes(), 0o644)
     return target
@@ -141,7 +155,7 @@ def prairielearn(course: Course, target: Path, *, timeout: float = 20.0, wheel_f
     (target / "info.json").write_text(json.dumps(PL_INFO, indent=2) + "\n", encoding="utf-8")
     (target / "README.md").write_text(PL_README.format(key=autograder.KEY), encoding="utf-8")
     run = target / "tests" / "run"
-    run.write_text(RUN_PRAIRIELEARN, encoding="utf-8")
+    run.write_text(_script(RUN_PRAIRIELEARN), encoding="utf-8")
     run.chmod(0o755)
     secret = target / "tests" / autograder.KEY
     secret.touch(mode=0o600)

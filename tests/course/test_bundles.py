@@ -89,7 +89,8 @@ def test_run_autograder_grades_the_student_by_email(tmp_path, gradescope_zip, re
     email = f"Student{int(sid[1:])}@UNI.edu"  # case as the LMS spells it
     root = _gradescope_root(tmp_path, gradescope_zip, [{"email": email, "name": "A", "sid": None}],
                             {entry["file_name"]: entry["fixed"]})
-    env = {**os.environ, "BUGHUNT_AUTOGRADER_ROOT": str(root), "BUGHUNT_PYTHON": sys.executable}
+    # No BUGHUNT_PYTHON: the script finds the Python that exported the bundle.
+    env = {**{k: v for k, v in os.environ.items() if k != "BUGHUNT_PYTHON"}, "BUGHUNT_AUTOGRADER_ROOT": str(root)}
     done = subprocess.run([str(root / "source" / "run_autograder")], env=env, capture_output=True, text=True,
                           timeout=600)
     assert done.returncode == 0, done.stderr
@@ -213,3 +214,16 @@ def test_warm_makes_the_references_observations_at_the_secret_seed(tmp_path, gra
     assert autograder.main(["warm"]) == 0
     said = capsys.readouterr().out
     assert f"{record['students'][first]['scenario']} warmed (passes" in said
+
+
+def test_the_key_is_found_wherever_the_grader_folder_was_put(tmp_path, prairielearn_dir, record, monkeypatch):
+    sid, entry = list(record["students"].items())[4]
+    root = tmp_path / "grade"
+    shutil.copytree(prairielearn_dir, root / "serverFilesCourse" / "graders" / "level3")
+    (root / "student").mkdir()
+    (root / "student" / entry["file_name"]).write_text(entry["fixed"])
+    monkeypatch.delenv("BUGHUNT_COURSE_KEY", raising=False)
+    monkeypatch.setenv("BUGHUNT_GRADE_ROOT", str(root))
+    assert autograder.main(["prairielearn"]) == 0  # no data/data.json either: the fingerprint says who
+    result = _valid_prairielearn(json.loads((root / "results" / "results.json").read_text()))
+    assert result["gradable"] is True and result["score"] == 1.0
