@@ -3,6 +3,7 @@
     python bench/benchmark.py            # all figures, 3 paired runs each
     python bench/benchmark.py --quick    # one paired run each, no analyze, no generate of 200
     python bench/benchmark.py --only generate,analyze
+    python bench/benchmark.py --only course          # course grade of 200 level3 files
 
 The floor of any command that runs checks is a bare `python -c "import torch"`. This
 machine is shared and its speed drifts, so every figure is measured in pairs — the floor,
@@ -62,11 +63,48 @@ def watch_recheck(scenario, runs: int) -> float:
     return statistics.median(durations)
 
 
+def course_grade(students: int) -> list[tuple[str, float, float | None, float | None]]:
+    """`course grade` of a class of level3: four in five hand in the fixed file, one in five
+    the unfixed hand-out, in the layouts an LMS exports. Once with the course's reference
+    observations still to make (a new secret seed), then again with them cached and the
+    kept results removed; each beside its own floor."""
+    out = Path(tempfile.mkdtemp(prefix="bughunt-bench-course-"))
+    try:
+        roster = out / "roster.csv"
+        roster.write_text("id,email\n" + "".join(f"s{i:03d},s{i}@uni.edu\n" for i in range(students)))
+        folder, submitted = out / "course", out / "submissions"
+        made = once([*BUGHUNT, "course", "new", "level3", "--roster", str(roster), "--out", str(folder),
+                     "--seed", "31337"])
+        assert made[1].returncode == 0, made[1].stderr[-2000:]
+        record = json.loads((folder / "course.json").read_text())
+        submitted.mkdir()
+        for index, (student, entry) in enumerate(record["students"].items()):
+            text = entry["handout"] if index % 5 == 4 else entry["fixed"]
+            if index % 2:
+                (submitted / student).mkdir()
+                (submitted / student / entry["file_name"]).write_text(text)
+            else:
+                (submitted / f"{student}_{entry['file_name']}").write_text(text)
+        command = [*BUGHUNT, "course", "grade", str(folder), str(submitted), "--workers", "2", "--json"]
+        rows = [(f"course new level3 ({students} students)", made[0], None, None)]
+        for label in ("references to make", "references cached"):
+            shutil.rmtree(folder / "results", ignore_errors=True)
+            figure = paired(command, 1)
+            assert figure["done"].returncode == 0, figure["done"].stderr[-2000:]
+            counts = json.loads(figure["done"].stdout)["counts"]
+            rows.append((f"course grade level3, {students} files ({label}; {counts})", figure["seconds"],
+                         figure["floor"], figure["over_floor"]))
+            rows.append((f"  per file, over the floor ({label})", figure["over_floor"] / students, None, None))
+        return rows
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one paired run per figure, no analyze")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    parser.add_argument("--only", metavar="PARTS", default="startup,check,watch,generate,analyze",
+    parser.add_argument("--only", metavar="PARTS", default="startup,check,watch,generate,analyze,course",
                         help="comma-separated parts to measure (default: all)")
     options = parser.parse_args()
     parts = set(options.only.split(","))
@@ -103,6 +141,9 @@ def main() -> None:
                          f"{made['distinct_sites']} sites)", figure["seconds"], figure["floor"], figure["over_floor"]))
     finally:
         shutil.rmtree(out, ignore_errors=True)
+
+    if "course" in parts:
+        rows += course_grade(30 if options.quick else 200)
 
     if not options.quick and "analyze" in parts:
         for target in ("l03_training", None):

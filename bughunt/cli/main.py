@@ -17,6 +17,7 @@ from bughunt.cli.bugs import bugs
 from bughunt.cli.challenge import challenge
 from bughunt.cli.challenges import challenges
 from bughunt.cli.check import check
+from bughunt.cli.course import course
 from bughunt.cli.generate import generate
 from bughunt.cli.guide import guide
 from bughunt.cli.hint import hint
@@ -84,6 +85,7 @@ def cli() -> None:
 for command in (levels, bugs, play, challenge, challenges, next_, submit, hint, reveal, reset, watch,
                 progress, guide, generate, check, analyze):
     cli.add_command(command)
+cli.add_command(course)
 
 
 def main() -> None:

@@ -228,3 +228,37 @@ def _variant(bug: _Killed, source: str, seed: int, disguise: int, difficulty: st
     return Variant(f"{mutant.scenario.module_name}-{digest[:6]}", mutant.scenario, mutant.site, seed,
                    source, digest, symptom, bug.telling.name, mutant.also, difficulty, disguise,
                    tuple(bug.telling.series))
+
+
+
+def certify(picks: list[tuple[Scenario, tuple[Site, ...], int]], *, check_seed: int = 0,
+            difficulty: str = difficulties.DEFAULT, workers: int = 2,
+            timeout: float = grader.DEFAULT_TIMEOUT) -> list[Variant | None]:
+    """Rounds planned elsewhere (a course: a scenario, its bug sites and a disguise seed per
+    student), in order: a Variant where the checks kill the bug and, at `check_seed`, its
+    disguised text; None where they do not, so the planner can pick another site."""
+    groups = list(dict.fromkeys((scenario, tuple(sorted(sites))) for scenario, sites, _ in picks))
+    with grader.Pool({scenario.id for scenario, _ in groups}, workers=workers) as pool:
+        killed = {(k.mutant.scenario, k.mutant.sites): k for k in _kill(pool, groups, len(groups), timeout)}
+        dressed = []
+        for scenario, sites, disguise in picks:
+            bug = killed.get((scenario, tuple(sorted(sites))))
+            if bug is not None:
+                source = dressing.dress(bug.mutant.source, scenario, bug.mutant.sites, disguise, difficulty)
+                dressed.append((bug, source, disguise))
+            else:
+                dressed.append(None)
+        jobs = [grader.Job(bug.mutant.scenario.id, source, bug.mutant.scenario.file_name, seed=check_seed,
+                           stop_at_first_failure=True, checks=(bug.killer,))
+                for bug, source, _ in filter(None, dressed)]
+        verdicts = dict(pool.grade_many(jobs, timeout=timeout))
+    variants: list[Variant | None] = []
+    confirmed = iter(range(len(jobs)))
+    for entry in dressed:
+        if entry is None:
+            variants.append(None)
+            continue
+        bug, source, disguise = entry
+        killed_here = verdicts[next(confirmed)].first_failure is not None
+        variants.append(_variant(bug, source, check_seed, disguise, difficulty) if killed_here else None)
+    return variants
