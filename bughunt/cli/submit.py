@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from bughunt.judge.verdict import DEFAULT_TIMEOUT
 from bughunt.cli._shared import console, emit_json, exit_with, json_option, unified, workspace_option
 from bughunt.variants.manifest import BUG
 
@@ -14,7 +15,7 @@ from bughunt.variants.manifest import BUG
 @click.argument("file", required=False, type=click.Path(path_type=Path))
 @workspace_option
 @json_option
-@click.option("--timeout", type=click.FloatRange(min=1), default=20.0, show_default=True,
+@click.option("--timeout", type=click.FloatRange(min=1), default=DEFAULT_TIMEOUT, show_default=True,
               help="Seconds before your code counts as hung.")
 def submit(file: Path | None, workspace: Path, as_json: bool, timeout: float) -> None:
     """Run the checks on your file. Exit 0 when every check passes."""

@@ -18,6 +18,7 @@ from pathlib import Path
 import click
 
 from bughunt.cli._shared import console, workspace_option
+from bughunt.judge.verdict import DEFAULT_TIMEOUT
 from bughunt.variants.manifest import CHALLENGE
 
 KEYS = "[bold]h[/bold] hint · [bold]n[/bold] next · [bold]r[/bold] reset · [bold]q[/bold] quit"
@@ -51,7 +52,7 @@ def _read_key(timeout: float) -> str | None:
 
 @click.command()
 @workspace_option
-@click.option("--timeout", type=click.FloatRange(min=1), default=10.0, show_default=True,
+@click.option("--timeout", type=click.FloatRange(min=1), default=DEFAULT_TIMEOUT, show_default=True,
               help="Seconds before your code counts as hung.")
 @click.option("--poll", is_flag=True, help="Poll the file instead of using filesystem events.")
 def watch(workspace: Path, timeout: float, poll: bool) -> None:

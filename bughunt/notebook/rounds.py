@@ -14,11 +14,11 @@ import os
 import random
 from pathlib import Path
 
+from bughunt.judge.verdict import DEFAULT_TIMEOUT
 from bughunt.notebook import views
 from bughunt.variants import difficulty as difficulties
 from bughunt.variants.manifest import BUG
 
-DEFAULT_TIMEOUT = 20.0
 _state: dict[str, Path] = {}
 
 
