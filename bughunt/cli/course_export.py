@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from bughunt.cli._shared import console
+from bughunt.judge.verdict import DEFAULT_TIMEOUT
 
 
 @click.command()
@@ -15,8 +16,8 @@ from bughunt.cli._shared import console
               help="Write Gradescope's autograder zip (setup.sh, run_autograder) here.")
 @click.option("--prairielearn", "prairielearn_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write PrairieLearn's grader (Dockerfile, tests/run) into this new folder.")
-@click.option("--timeout", type=click.FloatRange(min=1), default=20.0, show_default=True,
-              help="Seconds a check may take on the platform's machine.")
+@click.option("--timeout", type=click.FloatRange(min=1), default=DEFAULT_TIMEOUT, show_default=True,
+              help="CPU seconds a check may use on the platform's machine.")
 @click.option("--wheel", "wheel_file", type=click.Path(dir_okay=False, path_type=Path),
               help="A bughunt wheel to ship (default: built from this checkout).")
 def export(folder: Path, gradescope_zip: Path | None, prairielearn_dir: Path | None, timeout: float,

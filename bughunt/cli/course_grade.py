@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from bughunt.cli._shared import console, emit_json, json_option
+from bughunt.judge.verdict import DEFAULT_TIMEOUT
 
 
 @click.command()
@@ -19,8 +20,8 @@ from bughunt.cli._shared import console, emit_json, json_option
               help="Submissions graded at once (about one per core).")
 @click.option("--shard", metavar="I/N", help="Grade only every N-th student from the I-th (1..N); "
               "`course merge` joins the shards.")
-@click.option("--timeout", type=click.FloatRange(min=1), default=20.0, show_default=True,
-              help="Seconds a check may take before the file counts as hung.")
+@click.option("--timeout", type=click.FloatRange(min=1), default=DEFAULT_TIMEOUT, show_default=True,
+              help="CPU seconds per check before the file counts as hung.")
 @json_option
 def grade(folder: Path, submitted: Path, out: Path | None, workers: int, shard: str | None, timeout: float,
           as_json: bool) -> None:

@@ -16,7 +16,7 @@ from bughunt.variants.manifest import BUG
 @workspace_option
 @json_option
 @click.option("--timeout", type=click.FloatRange(min=1), default=DEFAULT_TIMEOUT, show_default=True,
-              help="Seconds before your code counts as hung.")
+              help="CPU seconds per check before your code counts as hung.")
 def submit(file: Path | None, workspace: Path, as_json: bool, timeout: float) -> None:
     """Run the checks on your file. Exit 0 when every check passes."""
     from bughunt.judge import grading

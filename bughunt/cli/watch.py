@@ -53,7 +53,7 @@ def _read_key(timeout: float) -> str | None:
 @click.command()
 @workspace_option
 @click.option("--timeout", type=click.FloatRange(min=1), default=DEFAULT_TIMEOUT, show_default=True,
-              help="Seconds before your code counts as hung.")
+              help="CPU seconds per check before your code counts as hung.")
 @click.option("--poll", is_flag=True, help="Poll the file instead of using filesystem events.")
 def watch(workspace: Path, timeout: float, poll: bool) -> None:
     """Watch the active variant or challenge and re-check it on every save."""

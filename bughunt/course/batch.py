@@ -25,6 +25,7 @@ from bughunt.course import feedback, fingerprint, gradebook, submissions
 from bughunt.course.gradebook import Row
 from bughunt.course.record import Course
 from bughunt.errors import UsageError
+from bughunt.judge.verdict import DEFAULT_TIMEOUT
 
 RESULTS, FEEDBACK, SHARDS = "results", "feedback", "shards"
 _FORMAT = 1  # of a kept result; a new one regrades everything
@@ -49,7 +50,7 @@ def sliced(ids: tuple[str, ...], shard: tuple[int, int] | None) -> tuple[str, ..
     return tuple(student for position, student in enumerate(ids) if position % count == index - 1)
 
 
-def grade(course: Course, folder: Path, submitted: Path, *, workers: int = 2, timeout: float = 20.0,
+def grade(course: Course, folder: Path, submitted: Path, *, workers: int = 2, timeout: float = DEFAULT_TIMEOUT,
           shard: tuple[int, int] | None = None, on_row=None) -> list[Row]:
     """A row for every student of the course (or of the shard), in the roster's order;
     `on_row(row)` hears each as it is decided."""

@@ -23,6 +23,7 @@ from pathlib import Path
 from bughunt.course import autograder
 from bughunt.course.record import Course
 from bughunt.errors import UsageError
+from bughunt.judge.verdict import DEFAULT_TIMEOUT
 
 TORCH_CPU = "https://download.pytorch.org/whl/cpu"
 
@@ -133,7 +134,7 @@ def wheel(given: Path | None = None) -> Path:
     return found[0]
 
 
-def gradescope(course: Course, target: Path, *, timeout: float = 20.0, wheel_file: Path | None = None) -> Path:
+def gradescope(course: Course, target: Path, *, timeout: float = DEFAULT_TIMEOUT, wheel_file: Path | None = None) -> Path:
     built = wheel(wheel_file)
     target.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as bundle:
@@ -144,7 +145,7 @@ def gradescope(course: Course, target: Path, *, timeout: float = 20.0, wheel_fil
     return target
 
 
-def prairielearn(course: Course, target: Path, *, timeout: float = 20.0, wheel_file: Path | None = None) -> Path:
+def prairielearn(course: Course, target: Path, *, timeout: float = DEFAULT_TIMEOUT, wheel_file: Path | None = None) -> Path:
     built = wheel(wheel_file)
     if target.exists() and any(target.iterdir()):
         raise UsageError(f"--prairielearn {str(target)!r} is not empty; choose a new folder")

@@ -85,7 +85,7 @@ def _student(a: assignment.Assignment, variant) -> record.Student:
     from bughunt.variants import dressing
 
     manifest = variant.manifest("")
-    return record.Student(a.student, a.scenario.id, variant.id, variant.bug_class, manifest["site"],
+    return record.Student(a.student, a.scenario.id, variant.id, variant.bug_class, manifest.site,
                           variant.disguise, a.scenario.file_name, variant.source,
                           dressing.fixed_text(a.scenario, manifest), variant.symptom, variant.check,
                           variant.digest)

@@ -41,7 +41,7 @@ from bughunt.wire import Op
 __all__ = ["DEFAULT_TIMEOUT", "Job", "Verdict", "Pool", "checks_of", "telling_order", "warm_up", "run",
            "run_many"]
 
-_MAX_RESTARTS = 3  # fresh runners for one candidate after crashes or time-outs
+MAX_RESTARTS = 3  # fresh runners for one candidate after crashes or time-outs
 SEED_SPAN = 2**16 + 1  # explicit example seeds, as the checks draw them: 0 ..= 2**16
 
 
@@ -195,7 +195,7 @@ class _Grading:
                     if self.job.stop_at_first_failure and not outcome.passed:
                         break
                     if self.runner is None or not self.runner.alive:
-                        if chk is self.checks[-1] or self.restarts >= _MAX_RESTARTS or self.wall_left <= 0:
+                        if chk is self.checks[-1] or self.restarts >= MAX_RESTARTS or self.wall_left <= 0:
                             break
                         problem = self._start()
                         if problem is not None:

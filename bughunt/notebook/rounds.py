@@ -132,8 +132,7 @@ def _bugs_left(folder, source: str) -> int | None:
 
 
 def _verdict_view(folder, source, verdict, record, left, document) -> views.Result:
-    import mutators
-    from bughunt.variants import dressing
+    from bughunt import bug_classes
 
     parts = [views.headline(verdict.passed, f"{folder.scenario.id} · attempt {record.attempts} "
                                             f"({verdict.seconds:.1f} s)"),
@@ -147,18 +146,19 @@ def _verdict_view(folder, source, verdict, record, left, document) -> views.Resu
         if verdict.output:
             parts.append(views.box("your code printed", views.pre(verdict.output[-800:]), "#888"))
         if left:
-            total = len(dressing.sites_of(folder.manifest))
+            total = len(folder.manifest.bugs)
             parts.append(f"<p>{left} of the {total} bugs in this round {'is' if left == 1 else 'are'} still there.</p>")
         parts.append("<p>Not yet. <code>bh.hint()</code> for a nudge.</p>")
         return views.Result("verdict", document, "".join(parts), encoded)
     parts.append(views.diff(_unified(folder.served, source, "served", "yours"), "your change"))
     if folder.kind == BUG:
+        from bughunt.variants import dressing  # the fix in the round's disguise: libcst, once solved
+
         fixed = dressing.fixed_text(folder.scenario, folder.manifest)
         parts.append(views.diff(_unified(folder.served, fixed, "served", "fixed"), "the reference fix"))
-        for site in dressing.sites_of(folder.manifest):
-            mutator = mutators.by_id(site.mutator)
-            parts.append(views.box(f"lesson: {mutator.ID} — {mutator.TITLE}", views.markdown(mutator.LESSON),
-                                   "#2ca02c"))
+        for bug in folder.manifest.bugs:
+            found = bug_classes.by_id(bug.bug_class)
+            parts.append(views.box(f"lesson: {found.id} — {found.title}", views.markdown(found.lesson), "#2ca02c"))
     parts.append(f"<p><b style='color:#2ca02c'>Solved</b> in {record.attempts} attempt(s), {record.hints} "
                  f"hint(s): score {record.score}.</p>")
     return views.Result("verdict", document, "".join(parts))
@@ -176,13 +176,14 @@ def hint(workspace: str | os.PathLike | None = None) -> views.Result:
     from bughunt.learner.hints import next_hint
 
     number, total, text = next_hint(_space(workspace).current())
-    return views.Result("hint", {"hint": number, "of": total, "text": text},
-                        views.box(f"hint {number} of {total}", views.markdown(text), "#b8860b"))
+    title = f"hint {number} of {total}" if number else f"no more hints (all {total} shown)"
+    return views.Result("hint", {"hint": number or None, "of": total, "text": text, "more": 0 < number < total},
+                        views.box(title, views.markdown(text), "#b8860b"))
 
 
 def reveal(workspace: str | os.PathLike | None = None) -> views.Result:
     """The answer and the lesson, once the round has been tried at least once (scores it 0)."""
-    import mutators
+    from bughunt import bug_classes
     from bughunt.errors import UsageError
     from bughunt.learner.progress import Progress
     from bughunt.variants import dressing
@@ -195,8 +196,7 @@ def reveal(workspace: str | os.PathLike | None = None) -> views.Result:
     fixed = dressing.fixed_text(folder.scenario, folder.manifest)
     bug = folder.kind == BUG
     answer = _unified(folder.served, fixed, "served", "fixed") if bug else fixed
-    lesson = "\n\n".join(mutators.by_id(site.mutator).LESSON for site in dressing.sites_of(folder.manifest)) \
-        if bug else ""
+    lesson = "\n\n".join(bug_classes.by_id(b.bug_class).lesson for b in folder.manifest.bugs) if bug else ""
     document = {"variant": folder.name, "kind": folder.kind, "answer": answer, "lesson": lesson,
                 "bug_class": folder.manifest.bug_class, "site": folder.manifest.site}
     body = (views.diff(answer, f"the fix ({folder.manifest.bug_class})")

@@ -176,7 +176,8 @@ def test_an_endless_loop_at_import_is_stopped_by_its_cpu(tmp_path):
 def test_an_endless_loop_in_a_check_is_stopped_by_its_cpu(tmp_path):
     document = _refused(tmp_path, "def train_one_epoch(*args):\n    while True:\n        pass\n",
                         EPOCH, "--timeout", "2")
-    assert all(c["status"] == "timeout" for c in document["checks"])
+    statuses = [c["status"] for c in document["checks"]]
+    assert statuses[0] == "timeout" and set(statuses) <= {"timeout", "not-run"}  # after 4 runners, not run
     assert "CPU" in document["checks"][0]["message"]
 
 

@@ -85,7 +85,7 @@ def test_play_weak_json_names_the_class_and_why(tmp_path, monkeypatch):
         pick = mastery.order(mastery.rounds(Progress(space.database)), ONE_EPOCH.bug_classes, seed)[0]
         served.update(scenarios=scenarios, seed=seed)
         folder = SimpleNamespace(path=tmp_path / "variants" / "x", file=tmp_path / "x.py", manifest=Manifest(ONE_EPOCH.id))
-        return folder, SimpleNamespace(scenario=ONE_EPOCH, symptom="it does not learn"), pick
+        return folder, SimpleNamespace(scenario=ONE_EPOCH, symptom="it does not learn", series=()), pick
 
     monkeypatch.setattr(mastery, "serve_weak", serve_without_grading)
     document = json.loads(run("play", "l03", "--weak", "--seed", "4", "--workspace", tmp_path, "--json").stdout)

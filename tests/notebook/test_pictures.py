@@ -117,7 +117,7 @@ def test_every_level_draws_at_least_one_symptom():
     from bughunt import catalog
     from bughunt.judge.grader import checks_of
 
-    bare = [level.number for level in catalog.LEVELS
+    bare = [level.number for level in catalog.levels()
             if catalog.scenarios_of(level)
             and not any(c.draw for s in catalog.scenarios_of(level) for c in checks_of(s.id))]
     assert not bare, f"levels without a picture: {bare}"
