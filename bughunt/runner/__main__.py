@@ -47,6 +47,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--channel", type=int, required=True, help="the socket's file descriptor")
     parser.add_argument("--user", type=int, help="the uid to become before any candidate runs (we are root)")
+    parser.add_argument("--own-pid-namespace", action="store_true",
+                        help="every other process in sight is a candidate's (bubblewrap's PID namespace)")
     options = parser.parse_args(argv)
 
     import torch
@@ -86,7 +88,25 @@ def main(argv: list[str] | None = None) -> None:
             os.killpg(pid, signal.SIGKILL)  # whatever the candidate started goes with it
         except (ProcessLookupError, PermissionError):
             pass
+        if options.own_pid_namespace:
+            _clear_namespace()
         wire.send(channel, {"op": wire.Op.ENDED, "how": _how(status)})
+
+
+def _clear_namespace() -> None:
+    """Kill what a candidate left behind outside its process group (a `setsid` daemon), so the
+    next candidate of a warm runner meets none of it. In our own PID namespace, `kill(-1)`
+    reaches every process but ourselves and bubblewrap's init: all of them the candidate's."""
+    try:
+        os.kill(-1, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    while True:  # reap what was re-parented to us
+        try:
+            if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                break
+        except ChildProcessError:
+            break
 
 
 def _how(status: int) -> str:

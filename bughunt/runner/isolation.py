@@ -171,8 +171,10 @@ def _namespaces() -> list[str]:
 
 
 def runner_argv() -> list[str]:
-    """The runner's own options for the isolation in force: which user to become."""
-    return ["--user", str(RUNNER_UID)] if drops_uid() else []
+    """The runner's own options for the isolation in force: which user to become, and whether
+    its sandbox is a PID namespace of its own (so that it may clear it between candidates)."""
+    return (["--user", str(RUNNER_UID)] if drops_uid() else []) + \
+        (["--own-pid-namespace"] if level() == NAMESPACES else [])
 
 
 def become(uid: int) -> None:

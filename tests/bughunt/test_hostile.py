@@ -342,3 +342,32 @@ def test_the_integrity_work_costs_less_than_a_tenth_of_a_second_of_cpu():
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-800:]
     assert float(done.stdout) < 0.1
+
+
+@pytest.mark.skipif(isolation.level() != isolation.NAMESPACES, reason="needs bubblewrap's PID namespace")
+def test_a_daemon_does_not_outlive_its_candidate_in_a_warm_runner():
+    """A course grades file after file in one warm runner: what one student's file left running
+    outside its process group must be gone before the next file is loaded."""
+    from bughunt.judge import grader
+
+    reference = EPOCH.reference_path.read_text()
+    daemon = ("import os, time\n"
+              "if os.fork() == 0:\n"
+              "    os.setsid()\n"
+              "    if os.fork() == 0:\n"
+              "        time.sleep(600)\n"
+              "    os._exit(0)\n" + reference)
+    # The next file passes only if, at its import, no process but its own ancestors is in sight.
+    alone = ("import os\n"
+             "_mine = {os.getpid()}\n"
+             "_pid = os.getpid()\n"
+             "while _pid > 1:\n"
+             "    _pid = int(open(f'/proc/{_pid}/stat').read().rsplit(')', 1)[1].split()[1])\n"
+             "    _mine.add(_pid)\n"
+             "_others = [p for p in os.listdir('/proc') if p.isdigit() and int(p) not in _mine | {1}]\n"
+             "assert not _others, f'left running: {_others}'\n" + reference)
+    with grader.Pool({EPOCH.id}, workers=1) as pool:
+        first = pool.grade(grader.Job(EPOCH.id, daemon, EPOCH.file_name))
+        second = pool.grade(grader.Job(EPOCH.id, alone, EPOCH.file_name))
+    assert first.passed  # the daemon changes no answer; it only stays
+    assert second.passed, second.first_failure
