@@ -153,7 +153,7 @@ def main() -> None:
             count = len(report["mutants"])
             rows.append((f"analyze {target or 'all'} ({count} mutants)", figure["seconds"], figure["floor"],
                          figure["over_floor"]))
-        (_, small, _, small_over), (_, whole, _, whole_over) = rows[-2], rows[-1]
+        (_, _, _, small_over), (_, _, _, whole_over) = rows[-2], rows[-1]
         small_n = int(rows[-2][0].split("(")[1].split()[0])
         whole_n = int(rows[-1][0].split("(")[1].split()[0])
         per_mutant = (whole_over - small_over) / max(1, whole_n - small_n)
@@ -166,8 +166,10 @@ def main() -> None:
         return
     width = max(len(r[0]) for r in rows)
     print(f"{'figure':<{width}}  {'seconds':>8}  {'floor':>8}  {'over':>8}")
+    def show(value: float | None) -> str:
+        return f"{value:8.3f}" if value is not None else f"{'':>8}"
+
     for name, seconds, floor, over in rows:
-        show = (lambda v: f"{v:8.3f}" if v is not None else f"{'':>8}")
         print(f"{name:<{width}}  {seconds:8.3f}  {show(floor)}  {show(over)}")
 
 

@@ -1,12 +1,12 @@
 """Device placement for checks: catch a forgotten `.to(device)` on a machine with no GPU.
 
 On CUDA, a batch left on the CPU crashes the first time it meets a parameter. On a CPU-only
-machine that bug is invisible, so checks hand out batches as `HostTensor`s: tensors that
-refuse to mix with ordinary tensors until `.to(device)` turns them into ordinary tensors,
-just as CPU tensors refuse to mix with CUDA ones. A host tensor also reports another device
-than the training device (`HOST`, "cpu:0" beside the plain "cpu"), so a guard such as
-`if a.device != b.device: a = a.to(b.device)` moves it as it would beside a GPU. With `--device cuda`, batches are plain CPU
-tensors and the model lives on the GPU, so the real error fires instead.
+machine that bug is invisible, so checks hand out batches as `HostTensor`s: tensors that refuse
+to mix with ordinary tensors until `.to(device)` turns them into ordinary tensors, just as CPU
+tensors refuse to mix with CUDA ones. A host tensor also reports another device than the
+training device (`HOST`, "cpu:0" beside the plain "cpu"), so a guard such as `if a.device !=
+b.device: a = a.to(b.device)` moves it as it would beside a GPU. With `--device cuda`, batches
+are plain CPU tensors and the model lives on the GPU, so the real error fires instead.
 """
 
 from __future__ import annotations

@@ -49,7 +49,7 @@ def _parsed(source: str) -> cst.Module:
 
 def by_id(rewrite_id: str) -> type[Rewrite]:
     for rewrite in ALL_REWRITES:
-        if rewrite.ID == rewrite_id:
+        if rewrite_id == rewrite.ID:
             return rewrite
     raise KeyError(rewrite_id)
 

@@ -120,9 +120,9 @@ def _brackets(source: str) -> dict[int, tuple[int, int]] | None:
     try:
         for token in tokenize.generate_tokens(io.StringIO(source).readline):
             row = token.start[0]
-            if row > last_row and stack and token.type not in (tokenize.NL, tokenize.NEWLINE):
-                if not (token.type == tokenize.OP and token.string in ")]}") and token.start[1] > 0:
-                    found[row] = stack[-1]
+            if (row > last_row and stack and token.type not in (tokenize.NL, tokenize.NEWLINE)
+                    and not (token.type == tokenize.OP and token.string in ")]}") and token.start[1] > 0):
+                found[row] = stack[-1]
             last_row = max(last_row, token.end[0])
             if token.type == tokenize.OP and token.string in "([{":
                 stack.append(token.start)

@@ -11,10 +11,10 @@ hosts the class by naming its `ID` in its TOML's `bug_classes`. Tests hold all o
 
 from mutators._base import MODULE_SCOPE, Mutator, Site, SiteNotFound, apply, locate, parse_site, sites
 from mutators.accumulation_scale import AccumulationScale
-from mutators.amp_scaler import AmpScaler
 from mutators.alpha_bar_shape import AlphaBarShape
-from mutators.autograd_backward import AutogradBackward
+from mutators.amp_scaler import AmpScaler
 from mutators.attention import Attention
+from mutators.autograd_backward import AutogradBackward
 from mutators.cat_dim import CatDim
 from mutators.checkpoint import Checkpoint
 from mutators.clip_order import ClipOrder
@@ -24,12 +24,12 @@ from mutators.device import Device
 from mutators.early_stopping import EarlyStopping
 from mutators.eval_mode import EvalMode
 from mutators.forward_shape import ForwardShape
-from mutators.grad_checkpoint import GradCheckpoint
 from mutators.freeze import Freeze
+from mutators.grad_checkpoint import GradCheckpoint
 from mutators.inplace import Inplace
 from mutators.labels_dtype import LabelsDtype
-from mutators.loss_reduction import LossReduction
 from mutators.loss_input import LossInput
+from mutators.loss_reduction import LossReduction
 from mutators.no_grad import NoGrad
 from mutators.norm_placement import NormPlacement
 from mutators.output_activation import OutputActivation
@@ -79,7 +79,7 @@ ALL_MUTATORS: tuple[type[Mutator], ...] = (
 
 def by_id(mutator_id: str) -> type[Mutator]:
     for mutator in ALL_MUTATORS:
-        if mutator.ID == mutator_id:
+        if mutator_id == mutator.ID:
             return mutator
     raise KeyError(mutator_id)
 

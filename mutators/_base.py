@@ -20,7 +20,6 @@ libcst, and a test holds every mutator to that.
 from __future__ import annotations
 
 import functools
-
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar

@@ -23,10 +23,7 @@ _NEXT_INDEX = m.BinaryOperation(
 
 def names_a_count(node: cst.CSTNode) -> bool:
     """Whether an identifier in `node` (a name or an attribute) looks like an accumulation count."""
-    for found in m.findall(node, m.Name()):
-        if any(word in found.value.lower() for word in _COUNT_WORDS):
-            return True
-    return False
+    return any(word in found.value.lower() for found in m.findall(node, m.Name()) for word in _COUNT_WORDS)
 
 
 def _keep_parentheses(outer: cst.BaseExpression, inner: cst.BaseExpression) -> cst.BaseExpression:

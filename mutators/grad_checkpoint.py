@@ -57,6 +57,6 @@ class GradCheckpoint(Mutator):
             for flag, other in ((test.left, updated_node.test.right), (test.right, updated_node.test.left)):
                 if m.matches(flag, _FLAG):
                     updated_node = self.offer(original_node, updated_node,
-                                              lambda other=other: updated_node.with_changes(test=other),
+                                              lambda other=other: updated_node.with_changes(test=other),  # noqa: B023 - called at once
                                               "checkpoint whatever use_checkpoint says")
         return super().leave_If(original_node, updated_node)

@@ -53,6 +53,6 @@ class LabelsDtype(Mutator):
             float32 = cst.Attribute(value=cst.Name("torch"), attr=cst.Name("float32"))
             return self.offer(arg, updated_node, lambda i=index: updated_node.with_changes(
                 args=[*updated_node.args[:i],
-                      updated_node.args[i].with_changes(value=float32),
+                      updated_node.args[i].with_changes(value=float32),  # noqa: B023 - called at once
                       *updated_node.args[i + 1:]]), "dtype int64 -> float32")
         return updated_node

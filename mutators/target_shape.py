@@ -9,8 +9,16 @@ handed to a loss gains a column it should not have (`loss_fn(pred, y)` becomes
 import libcst as cst
 from libcst import matchers as m
 
-from mutators._args import (call_receiver, find_arg, int_value, is_loss_call, is_positional, last_name,
-                            method, torch_attr)
+from mutators._args import (
+    call_receiver,
+    find_arg,
+    int_value,
+    is_loss_call,
+    is_positional,
+    last_name,
+    method,
+    torch_attr,
+)
 from mutators._base import Mutator, Site
 
 _FLATTENING = m.Call(func=method("squeeze", "view", "reshape", "flatten", "ravel"))

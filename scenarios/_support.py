@@ -1,13 +1,14 @@
 """Helpers the scenarios' checks share: tiny data and models for observations, and the
 comparisons the judge makes on what comes back.
 
-Observation helpers (`classification_batches`, `classifier`, `parameters`, …) run on both
-sides; comparison helpers (`assert_same`, `assert_same_parameters`, …) run in the judge on
-decoded data. Every comparison holds one rule: a number in the candidate's observation is
-finite unless the reference's is not, so a NaN or an infinity is never a pass, wherever it
-sits (`differs`, `reaches`, `largest` are the "it changed" / "a gradient arrived" / "the worst
-gap" tests that keep that rule; a bare `not allclose`, `ne(0)` or `max()` would not). Nothing here runs tensor work at import time: the runner imports checks in a
-zygote that forks, and a forked OpenMP pool can deadlock its children.
+Observation helpers (`classification_batches`, `classifier`, `parameters`, …) run on both sides;
+comparison helpers (`assert_same`, `assert_same_parameters`, …) run in the judge on decoded
+data. Every comparison holds one rule: a number in the candidate's observation is finite unless
+the reference's is not, so a NaN or an infinity is never a pass, wherever it sits (`differs`,
+`reaches`, `largest` are the "it changed" / "a gradient arrived" / "the worst gap" tests that
+keep that rule; a bare `not allclose`, `ne(0)` or `max()` would not). Nothing here runs tensor
+work at import time: the runner imports checks in a zygote that forks, and a forked OpenMP pool
+can deadlock its children.
 """
 
 from __future__ import annotations
@@ -158,7 +159,8 @@ def assert_same(got, expected, what: str = "the result", *, rtol: float = 1e-5, 
     elif isinstance(expected, dict):
         assert isinstance(got, dict), f"{what} should be a dict, got {type(got).__name__}"
         # Key order is free: a dict is its keys and values.
-        assert set(got) == set(expected), f"{what} has keys {sorted(map(str, got))}, expected {sorted(map(str, expected))}"
+        assert set(got) == set(expected), \
+            f"{what} has keys {sorted(map(str, got))}, expected {sorted(map(str, expected))}"
         for key in expected:
             assert_same(got[key], expected[key], f"{what}[{key!r}]", rtol=rtol, atol=atol)
     elif isinstance(expected, (list, tuple)):
@@ -189,7 +191,8 @@ def loss_value(value):
 
 
 def assert_same_loss(got, expected: float, what: str = "the returned loss") -> None:
-    assert isinstance(got, float), f"{what} should be a Python float, got {got if isinstance(got, str) else type(got).__name__}"
+    assert isinstance(got, float), \
+        f"{what} should be a Python float, got {got if isinstance(got, str) else type(got).__name__}"
     assert_close(torch.tensor(got), torch.tensor(expected), **LOSS_TOLERANCE,
                                msg=lambda m: f"{what} is {got!r}, a correct run gives {expected!r}")
 

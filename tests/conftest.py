@@ -6,7 +6,7 @@ import os
 
 os.environ["OMP_NUM_THREADS"] = "1"
 
-import tempfile  # noqa: E402
+import tempfile
 
 # The reference's cached observations go to a folder of this run, not the user's cache.
 os.environ.setdefault("BUGHUNT_CACHE", tempfile.mkdtemp(prefix="bughunt-test-cache-"))

@@ -8,8 +8,17 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scenarios._support import (Loader, assert_close, assert_finite, assert_same, classification_batches,
-                                differs, finite, largest, reaches)
+from scenarios._support import (
+    Loader,
+    assert_close,
+    assert_finite,
+    assert_same,
+    classification_batches,
+    differs,
+    finite,
+    largest,
+    reaches,
+)
 
 NAN, INF = float("nan"), float("inf")
 

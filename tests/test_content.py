@@ -16,9 +16,9 @@ import pytest
 
 import mutators
 from bughunt import catalog, guides
-from bughunt.variants import analysis, mutants
-from bughunt.judge import grader as sandbox
 from bughunt.challenge import function_bodies, make_stub
+from bughunt.judge import grader as sandbox
+from bughunt.variants import analysis, mutants
 
 SCENARIOS = catalog.all_scenarios()
 IDS = [s.id for s in SCENARIOS]

@@ -17,8 +17,8 @@ from bughunt.cli._shared import console, emit_json, json_option, workspace_optio
 def challenge(name: str, fresh: bool, workspace: Path, as_json: bool) -> None:
     """Write a stub (signatures and docstrings, no code) to implement; `submit` grades it."""
     from bughunt import catalog
-    from bughunt.learner import serving
     from bughunt.cli.play import show_served
+    from bughunt.learner import serving
     from bughunt.learner.workspace import Workspace
 
     space = Workspace(workspace)
@@ -29,5 +29,5 @@ def challenge(name: str, fresh: bool, workspace: Path, as_json: bool) -> None:
                    "reopened": reopened})
         return
     if reopened:
-        console().print(f"[yellow]Reopening your unfinished challenge[/yellow] (use --fresh for a new stub).")
+        console().print("[yellow]Reopening your unfinished challenge[/yellow] (use --fresh for a new stub).")
     show_served(folder, None, workspace)

@@ -34,7 +34,7 @@ def new(level: str, roster_path: Path, out: Path, seed: int | None, bugs: int, d
     from collections import Counter
 
     from bughunt import catalog
-    from bughunt.course import handouts, roster, record
+    from bughunt.course import handouts, record, roster
 
     students = roster.read(roster_path)
     catalog.resolve(level)  # an unknown level is a usage error before any work

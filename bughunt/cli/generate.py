@@ -35,9 +35,9 @@ def generate(level: str, count: int, seed: int | None, bug: str | None, bugs: in
     answers (bug class, site) for the instructor. Existing files are never overwritten.
     """
     from bughunt import catalog
-    from bughunt.variants import generator
-    from bughunt.learner.brief import brief_markdown
     from bughunt.errors import UsageError
+    from bughunt.learner.brief import brief_markdown
+    from bughunt.variants import generator
 
     scenarios = catalog.resolve(level)
     _refuse_edited(out)

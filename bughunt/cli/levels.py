@@ -40,6 +40,7 @@ def levels(as_json: bool) -> None:
     for entry in document:
         stages = "".join(f"\n[dim]{name}[/dim]" for name in entry["stages"])
         names = "\n".join(s["id"] for s in entry["scenarios"]) or "[dim]not built yet[/dim]"
-        table.add_row(entry["number"] + stages, f"[bold]{escape(entry['title'])}[/bold]\n{escape(entry['teaches'])}", names)
+        what = f"[bold]{escape(entry['title'])}[/bold]\n{escape(entry['teaches'])}"
+        table.add_row(entry["number"] + stages, what, names)
         table.add_section()
     console().print(table)

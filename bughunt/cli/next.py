@@ -16,8 +16,8 @@ from bughunt.variants.manifest import CHALLENGE
 @json_option
 def next_(workspace: Path, as_json: bool) -> None:
     """Serve the next piece of the core track: 01 → 02 → 03 → 04 → 05 → 07 → 08, then 06 and the rest."""
-    from bughunt.learner import serving
     from bughunt.cli.play import show_served
+    from bughunt.learner import serving
     from bughunt.learner.workspace import Workspace
 
     space = Workspace(workspace)

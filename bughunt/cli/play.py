@@ -34,8 +34,8 @@ def play(level: str, bug: str | None, classic: int | None, weak: bool, bugs: int
     `play 04 --classic N` bug N. `--weak` serves a bug class you miss most.
     """
     from bughunt import catalog
-    from bughunt.learner import serving
     from bughunt.errors import UsageError
+    from bughunt.learner import serving
     from bughunt.learner.workspace import Workspace
 
     if (weak or classic is not None) and bugs != 1:

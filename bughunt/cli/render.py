@@ -13,8 +13,8 @@ from rich.table import Table
 from rich.text import Text
 
 if TYPE_CHECKING:  # libcst and the judge stay out of commands that only render
-    from bughunt.variants.analysis import Report
     from bughunt.judge.grader import Verdict
+    from bughunt.variants.analysis import Report
 
 _STYLE = {"pass": "green", "fail": "red", "not-implemented": "yellow", "timeout": "magenta",
           "crash": "magenta", "not-run": "dim"}

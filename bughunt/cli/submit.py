@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from bughunt.judge.verdict import DEFAULT_TIMEOUT
 from bughunt.cli._shared import console, emit_json, exit_with, json_option, unified, workspace_option
+from bughunt.judge.verdict import DEFAULT_TIMEOUT
 from bughunt.variants.manifest import BUG
 
 

@@ -134,7 +134,8 @@ def wheel(given: Path | None = None) -> Path:
     return found[0]
 
 
-def gradescope(course: Course, target: Path, *, timeout: float = DEFAULT_TIMEOUT, wheel_file: Path | None = None) -> Path:
+def gradescope(course: Course, target: Path, *, timeout: float = DEFAULT_TIMEOUT,
+               wheel_file: Path | None = None) -> Path:
     built = wheel(wheel_file)
     target.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as bundle:
@@ -145,7 +146,8 @@ def gradescope(course: Course, target: Path, *, timeout: float = DEFAULT_TIMEOUT
     return target
 
 
-def prairielearn(course: Course, target: Path, *, timeout: float = DEFAULT_TIMEOUT, wheel_file: Path | None = None) -> Path:
+def prairielearn(course: Course, target: Path, *, timeout: float = DEFAULT_TIMEOUT,
+                 wheel_file: Path | None = None) -> Path:
     built = wheel(wheel_file)
     if target.exists() and any(target.iterdir()):
         raise UsageError(f"--prairielearn {str(target)!r} is not empty; choose a new folder")

@@ -6,9 +6,9 @@ import tokenize
 from pathlib import Path
 
 from bughunt import catalog
-from bughunt.judge import grader
 from bughunt.catalog import Scenario
 from bughunt.errors import UsageError
+from bughunt.judge import grader
 
 
 def one_scenario(name: str) -> Scenario:

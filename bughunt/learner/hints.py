@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import mutators
-from bughunt.variants import dressing
-from bughunt.variants.difficulty import enclosing_function
 from bughunt.catalog import Scenario
 from bughunt.learner.progress import Progress
+from bughunt.variants import dressing
+from bughunt.variants.difficulty import enclosing_function
 from bughunt.variants.manifest import BUG, Manifest
 
 

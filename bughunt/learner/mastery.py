@@ -31,8 +31,8 @@ from bughunt.variants.manifest import CHALLENGE
 
 if TYPE_CHECKING:  # serving pulls in the judge and torch; only `serve_weak` needs it
     from bughunt.catalog import Scenario
-    from bughunt.variants.generator import Variant
     from bughunt.learner.workspace import VariantFolder, Workspace
+    from bughunt.variants.generator import Variant
 
 HALF_LIFE = 5  # rounds of any class after which a miss counts half
 DECAY = 0.5 ** (1 / HALF_LIFE)

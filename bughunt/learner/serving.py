@@ -10,14 +10,14 @@ from dataclasses import replace
 
 import mutators
 from bughunt import catalog
-from bughunt.variants import difficulty, generator, mutants
-from bughunt.learner.brief import brief_markdown
 from bughunt.catalog import Scenario
 from bughunt.challenge import make_stub
 from bughunt.errors import UsageError
 from bughunt.judge import grader
+from bughunt.learner.brief import brief_markdown
 from bughunt.learner.progress import Progress
 from bughunt.learner.workspace import VariantFolder, Workspace
+from bughunt.variants import difficulty, generator, mutants
 from bughunt.variants.manifest import CHALLENGE, Manifest
 
 
@@ -51,7 +51,8 @@ def serve_bug(space: Workspace, scenarios: tuple[Scenario, ...], seed: int,
     return _place(space, found[0])
 
 
-def _place(space: Workspace, variant: generator.Variant, classic: int | None = None) -> tuple[VariantFolder, generator.Variant]:
+def _place(space: Workspace, variant: generator.Variant,
+           classic: int | None = None) -> tuple[VariantFolder, generator.Variant]:
     manifest = replace(variant.manifest(variant.scenario.file_name), classic=classic)
     folder = space.create(variant.id, variant.scenario, variant.source, manifest,
                           brief_markdown(variant.scenario, symptom=variant.symptom, bugs=len(variant.sites)))
@@ -69,7 +70,8 @@ def classic(level_name: str, number: int) -> Scenario:
     series = classics()
     numbers = [s.classic for s in series]
     if number not in numbers:
-        raise UsageError(f"--classic {number} is not in the classic series; choose from: {', '.join(map(str, numbers))}")
+        raise UsageError(f"--classic {number} is not in the classic series; "
+                         f"choose from: {', '.join(map(str, numbers))}")
     level = series[0].level  # the series is one level's
     if set(catalog.resolve(level_name)) != set(catalog.scenarios_of(level)):
         names = ", ".join(sorted({level.number, f"l{level.number}", level.topic, level.package}))

@@ -172,7 +172,8 @@ class Workspace:
             raise UsageError(f"no active variant in workspace {str(self.root)!r}; start one with `bughunt play LEVEL`")
         folder = VariantFolder(self.variants / marker.read_text().strip())
         if not (folder.path / ".bughunt" / "manifest.json").is_file():
-            raise UsageError(f"the active variant folder {str(folder.path)!r} is gone; start one with `bughunt play LEVEL`")
+            raise UsageError(f"the active variant folder {str(folder.path)!r} is gone; "
+                             "start one with `bughunt play LEVEL`")
         return folder
 
     @staticmethod

@@ -13,8 +13,8 @@ that into the check's outcome and starts a fresh runner if more checks remain.
 from __future__ import annotations
 
 import os
-import select
 import secrets
+import select
 import signal
 import socket
 import subprocess
@@ -23,8 +23,8 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from bughunt import wire
@@ -74,7 +74,7 @@ class Runner:
         isolation.guard_judge()
         judge_end, runner_end = socket.socketpair()
         self.socket = judge_end
-        self.output = tempfile.TemporaryFile()
+        self.output = tempfile.TemporaryFile()  # noqa: SIM115 - open for the runner's life, closed by close()
         self.scratch = tempfile.mkdtemp(prefix="bughunt-runner-")
         isolation.give_to_runner(self.scratch)
         self.cgroup = isolation.make_cgroup()

@@ -30,8 +30,8 @@ import itertools
 import os
 import resource
 import shutil
-import site
 import signal
+import site
 import subprocess
 import sys
 from functools import cache

@@ -18,11 +18,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bughunt.variants import difficulty
-from bughunt.variants import mutants as mutants_module
 from bughunt.catalog import Scenario
 from bughunt.judge import grader
 from bughunt.judge.checking import Outcome
+from bughunt.variants import difficulty
+from bughunt.variants import mutants as mutants_module
 from bughunt.variants.mutants import Mutant
 
 # Row statuses; the last four mean the catalog needs work.

@@ -13,8 +13,8 @@ import difflib
 from collections import Counter
 from collections.abc import Iterable
 
-from bughunt.variants import difficulty as difficulties
 from bughunt.catalog import Scenario
+from bughunt.variants import difficulty as difficulties
 from bughunt.variants.manifest import BUG, Manifest
 from mutators import Site, parse_site
 

@@ -20,12 +20,12 @@ import itertools
 import random
 from dataclasses import dataclass
 
-from bughunt.variants import difficulty as difficulties
-from bughunt.variants import dressing, mutants
 from bughunt.catalog import Scenario
 from bughunt.errors import UsageError
 from bughunt.judge import grader
 from bughunt.judge.checking import Outcome
+from bughunt.variants import difficulty as difficulties
+from bughunt.variants import dressing, mutants
 from bughunt.variants.manifest import Bug, Manifest
 from bughunt.variants.mutants import Mutant
 from mutators import Site

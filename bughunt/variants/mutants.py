@@ -9,9 +9,9 @@ from functools import cache
 import libcst as cst
 
 import mutators
-from bughunt.judge import grader
 from bughunt.catalog import Scenario
 from bughunt.errors import UsageError
+from bughunt.judge import grader
 from mutators import Mutator, Site
 
 
@@ -69,7 +69,8 @@ def _mutator(scenario: Scenario, mutator_id: str) -> type[Mutator]:
         return mutators.by_id(mutator_id)
     except KeyError:
         known = ", ".join(m.ID for m in mutators.ALL_MUTATORS)
-        raise UsageError(f"{scenario.metadata_path.name} lists unknown bug class {mutator_id!r}; known: {known}") from None
+        raise UsageError(f"{scenario.metadata_path.name} lists unknown bug class {mutator_id!r}; "
+                         f"known: {known}") from None
 
 
 def make(scenario: Scenario, site: Site) -> Mutant:

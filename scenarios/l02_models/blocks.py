@@ -8,8 +8,19 @@ from bughunt.judge.checking import check
 from bughunt.placement import plain
 from scenarios._pictures import tensor_heat
 from scenarios._support import assert_finite, assert_same, seeds
-from scenarios.l02_models._models import (assert_gradients, assert_loaded, assert_tensor, batches,
-                                          gradients, inputs, linear, load, sizes, state, tensor)
+from scenarios.l02_models._models import (
+    assert_gradients,
+    assert_loaded,
+    assert_tensor,
+    batches,
+    gradients,
+    inputs,
+    linear,
+    load,
+    sizes,
+    state,
+    tensor,
+)
 
 concat_shapes = st.fixed_dictionaries({"batch": batches, "a": sizes, "b": sizes, "out": sizes})
 mlp_shapes = st.fixed_dictionaries({"batch": batches, "x": sizes, "cond": sizes,

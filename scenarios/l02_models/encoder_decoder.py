@@ -8,9 +8,20 @@ from bughunt.judge.checking import check
 from bughunt.placement import plain
 from scenarios._pictures import tensor_heat
 from scenarios._support import assert_close, assert_same, seeds
-from scenarios.l02_models._models import (TOLERANCE, assert_gradients, assert_loaded, assert_tensor,
-                                          batches, gradients, inputs, linear, load, sizes, state,
-                                          tensor)
+from scenarios.l02_models._models import (
+    TOLERANCE,
+    assert_gradients,
+    assert_loaded,
+    assert_tensor,
+    batches,
+    gradients,
+    inputs,
+    linear,
+    load,
+    sizes,
+    state,
+    tensor,
+)
 
 shapes = st.fixed_dictionaries({"batch": batches, "in": sizes, "hidden": st.integers(2, 6),
                                 "latent": sizes})

@@ -7,9 +7,18 @@ from torch import nn
 from bughunt.judge.checking import check
 from bughunt.placement import device
 from scenarios._pictures import RecordedCrossEntropy, losses
-from scenarios._support import (arrive_dirty, assert_same_loss, assert_same_parameters,
-                                batch_sizes, classification_batches, classifier, loss_value,
-                                parameters, seeded, seeds)
+from scenarios._support import (
+    arrive_dirty,
+    assert_same_loss,
+    assert_same_parameters,
+    batch_sizes,
+    classification_batches,
+    classifier,
+    loss_value,
+    parameters,
+    seeded,
+    seeds,
+)
 
 
 def _epoch(module, model, seed, sizes, lr, features=5, classes=3, loss_fn=None):

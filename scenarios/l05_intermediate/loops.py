@@ -15,8 +15,15 @@ from bughunt import series
 from bughunt.judge.checking import check
 from bughunt.placement import device, plain
 from scenarios._pictures import field, history_curves
-from scenarios._support import (assert_close, assert_same_loss, assert_same_parameters,
-                                classification_batches, loss_value, parameters, seeds)
+from scenarios._support import (
+    assert_close,
+    assert_same_loss,
+    assert_same_parameters,
+    classification_batches,
+    loss_value,
+    parameters,
+    seeds,
+)
 
 FEATURES, HIDDEN, CLASSES = 4, 6, 3
 KEYS = {"epoch", "train_loss", "val_loss", "val_acc", "lr"}

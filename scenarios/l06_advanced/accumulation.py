@@ -11,9 +11,17 @@ from torch import nn
 from bughunt.judge.checking import check
 from bughunt.placement import device
 from scenarios._pictures import RecordedCrossEntropy, losses
-from scenarios._support import (arrive_dirty, assert_same_loss, assert_same_parameters,
-                                classification_batches, classifier, loss_value, parameters,
-                                seeded, seeds)
+from scenarios._support import (
+    arrive_dirty,
+    assert_same_loss,
+    assert_same_parameters,
+    classification_batches,
+    classifier,
+    loss_value,
+    parameters,
+    seeded,
+    seeds,
+)
 
 # Up to 9 batches in groups of 1 to 4: most draws leave a short last group after full ones.
 loader_sizes = st.lists(st.integers(1, 4), min_size=1, max_size=9)

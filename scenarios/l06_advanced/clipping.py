@@ -4,13 +4,21 @@ import torch
 from hypothesis import strategies as st
 from torch import nn
 
+from bughunt import series
 from bughunt.judge.checking import check
 from bughunt.placement import device
-from bughunt import series
 from scenarios._pictures import GradNorms, field
-from scenarios._support import (arrive_dirty, assert_same_loss, assert_same_parameters,
-                                classification_batches, classifier, loss_value, parameters,
-                                seeded, seeds)
+from scenarios._support import (
+    arrive_dirty,
+    assert_same_loss,
+    assert_same_parameters,
+    classification_batches,
+    classifier,
+    loss_value,
+    parameters,
+    seeded,
+    seeds,
+)
 
 # 0.05 always clips these tiny models' gradients, 100 never does; 1.0 clips some of them.
 max_norms = st.sampled_from([0.05, 1.0, 100.0])

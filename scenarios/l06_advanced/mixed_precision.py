@@ -13,9 +13,17 @@ from torch import nn
 
 from bughunt.judge.checking import check
 from bughunt.placement import device
-from scenarios._support import (arrive_dirty, assert_same_loss, assert_same_parameters,
-                                classification_batches, classifier, loss_value, parameters,
-                                seeded, seeds)
+from scenarios._support import (
+    arrive_dirty,
+    assert_same_loss,
+    assert_same_parameters,
+    classification_batches,
+    classifier,
+    loss_value,
+    parameters,
+    seeded,
+    seeds,
+)
 
 FEATURES, CLASSES = 5, 3
 

@@ -1,13 +1,13 @@
 """Checks for `run_pipeline` (and `synthetic_dataset`), by self-consistency.
 
-Different correct pipelines may draw their random numbers in another order and so train to
-other numbers; what every correct one shares are facts about its own run. Each observation
-returns the raw values of one or more runs (histories, states, logits, orders) and the judge
-derives the facts from them (`_facts`), for the candidate's and the reference's alike: no
-observation reports a verdict about itself. The restored model scores the best epoch's val_loss and equals its checkpoint;
-the best epoch is the first with the lowest val_loss; the run stops when the early-stopping
-rule says so; the learning rates follow StepLR; the same seed replays the run bit for bit;
-changing validation samples changes nothing in training; each epoch trains on every
+Different correct pipelines may draw their random numbers in another order and so train to other
+numbers; what every correct one shares are facts about its own run. Each observation returns the
+raw values of one or more runs (histories, states, logits, orders) and the judge derives the
+facts from them (`_facts`), for the candidate's and the reference's alike: no observation
+reports a verdict about itself. The restored model scores the best epoch's val_loss and equals
+its checkpoint; the best epoch is the first with the lowest val_loss; the run stops when the
+early-stopping rule says so; the learning rates follow StepLR; the same seed replays the run bit
+for bit; changing validation samples changes nothing in training; each epoch trains on every
 training sample once, in a new shuffled order.
 
 Data: 40 samples of 4 features and 3 classes, 10 of them for validation, batches of 8 (no
@@ -27,8 +27,7 @@ from hypothesis import strategies as st
 from torch.utils.data import Dataset
 
 from bughunt.judge.checking import check
-from bughunt.placement import device
-from bughunt.placement import plain
+from bughunt.placement import device, plain
 from scenarios._support import assert_same, finite, seeds
 
 N, FEATURES, CLASSES, VAL_FRACTION = 40, 4, 3, 0.25

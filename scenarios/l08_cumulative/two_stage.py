@@ -15,9 +15,9 @@ import torch
 from hypothesis import strategies as st
 from torch import nn
 
+from bughunt import series
 from bughunt.judge.checking import check
 from bughunt.placement import device, host_batches
-from bughunt import series
 from scenarios._pictures import column, field
 from scenarios._support import Loader, assert_same, assert_same_parameters, seeds
 

@@ -12,7 +12,6 @@ stand-in (`bughunt.lazy_dynamo`) without importing it.
 import multiprocessing
 import os
 import socket
-import sys
 import time
 from pathlib import Path
 

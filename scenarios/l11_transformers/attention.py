@@ -1,19 +1,19 @@
 """Checks for attention: the function, MultiHeadAttention and the Pre-LN EncoderBlock.
 
-The modules get their weights by the documented parameter names (`q_proj`, `k_proj`,
-`v_proj`, `out_proj`; `ln1`, `attn`, `ln2`, `ffn.0`, `ffn.3`), drawn from the example's
-seed, so a correct module may create its layers in any order. Outputs and gradients (of
-every weight and of the inputs) must then be the reference's, with and without masks,
-with as many keys as queries or not, within what float32 rounding explains over the
-computation's depth. That error is measured, not guessed: each observation also runs a
-float64 copy of the module, and the candidate's float32 values are compared with the
-reference's float64 ones, allowed 1e-4 relative plus 32 times the reference's own float32
-error on that tensor (a different correct order of operations, such as a fused QKV
-projection or F.scaled_dot_product_attention, errs by as much as the reference does, and a
-LayerNorm over two features makes both err a lot). The block is compared value for value where it is deterministic (dropout 0,
-or eval mode); in train mode with dropout its masks are the implementation's (which
-sublayers drop, in which order it draws), so that case is checked by properties: masks
-that change from call to call, an output that differs from eval mode's, finite values.
+The modules get their weights by the documented parameter names (`q_proj`, `k_proj`, `v_proj`,
+`out_proj`; `ln1`, `attn`, `ln2`, `ffn.0`, `ffn.3`), drawn from the example's seed, so a correct
+module may create its layers in any order. Outputs and gradients (of every weight and of the
+inputs) must then be the reference's, with and without masks, with as many keys as queries or
+not, within what float32 rounding explains over the computation's depth. That error is measured,
+not guessed: each observation also runs a float64 copy of the module, and the candidate's
+float32 values are compared with the reference's float64 ones, allowed 1e-4 relative plus 32
+times the reference's own float32 error on that tensor (a different correct order of operations,
+such as a fused QKV projection or F.scaled_dot_product_attention, errs by as much as the
+reference does, and a LayerNorm over two features makes both err a lot). The block is compared
+value for value where it is deterministic (dropout 0, or eval mode); in train mode with dropout
+its masks are the implementation's (which sublayers drop, in which order it draws), so that case
+is checked by properties: masks that change from call to call, an output that differs from eval
+mode's, finite values.
 """
 
 import copy

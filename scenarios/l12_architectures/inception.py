@@ -10,9 +10,20 @@ from hypothesis import strategies as st
 
 from bughunt.judge.checking import check
 from scenarios.l12_architectures._common import (
-    assert_gradients, assert_independent, assert_same_dependence, assert_shapes_in_both_modes,
-    built, dependence, gradients, images, independent, kernels, pixels, seeds,
-    shapes_in_both_modes)
+    assert_gradients,
+    assert_independent,
+    assert_same_dependence,
+    assert_shapes_in_both_modes,
+    built,
+    dependence,
+    gradients,
+    images,
+    independent,
+    kernels,
+    pixels,
+    seeds,
+    shapes_in_both_modes,
+)
 
 small = st.integers(1, 3)
 widths = st.fixed_dictionaries({"c1": small, "c3_reduce": small, "c3": small, "c5_reduce": small,

@@ -13,11 +13,26 @@ from torch import nn
 
 from bughunt import series
 from bughunt.judge.checking import check
-from scenarios.l12_architectures._common import (
-    assert_gradients, assert_independent, assert_same_dependence, assert_shapes_in_both_modes,
-    built, dependence, described, gradients, images, independent, outputs, pixels, seeds, shape_text,
-    shapes_in_both_modes, widths, zeroed)
 from scenarios._support import assert_close
+from scenarios.l12_architectures._common import (
+    assert_gradients,
+    assert_independent,
+    assert_same_dependence,
+    assert_shapes_in_both_modes,
+    built,
+    dependence,
+    described,
+    gradients,
+    images,
+    independent,
+    outputs,
+    pixels,
+    seeds,
+    shape_text,
+    shapes_in_both_modes,
+    widths,
+    zeroed,
+)
 
 KINDS = ("basic", "bottleneck")
 kinds = st.sampled_from(KINDS)
@@ -89,7 +104,8 @@ def _non_negative(got, expected, kind, channels, out, stride, **example):
     assert isinstance(got, dict) and set(got) == set(expected), f"{call} could not be called in both modes"
     for mode, value in got.items():
         assert isinstance(value, torch.Tensor) and value.shape == expected[mode].shape, (
-            f"in {mode} mode, {call} returns {shape_text(described(value) if isinstance(value, torch.Tensor) else value)}")
+            f"in {mode} mode, {call} returns "
+            f"{shape_text(described(value) if isinstance(value, torch.Tensor) else value)}")
         assert bool(torch.isfinite(value).all()), f"in {mode} mode, {call} returns NaN or infinite values"
         negative = int((value < 0).sum())
         assert negative == 0, (

@@ -10,8 +10,20 @@ from hypothesis import strategies as st
 
 from bughunt.judge.checking import check
 from scenarios.l12_architectures._common import (
-    assert_gradients, assert_independent, assert_shapes_in_both_modes, built, gradients, images,
-    independent, kernels, outputs, pixels, seeds, shapes_in_both_modes, widths)
+    assert_gradients,
+    assert_independent,
+    assert_shapes_in_both_modes,
+    built,
+    gradients,
+    images,
+    independent,
+    kernels,
+    outputs,
+    pixels,
+    seeds,
+    shapes_in_both_modes,
+    widths,
+)
 
 convs = st.integers(1, 3)
 

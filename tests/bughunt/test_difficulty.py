@@ -4,8 +4,8 @@ from textwrap import dedent
 
 import pytest
 
-from bughunt.variants import difficulty
 from bughunt.judge.checking import Outcome
+from bughunt.variants import difficulty
 
 WRONG = Outcome("same_updates", "fail", "the weights are not what a correct loop gives",
                 "the parameters differ at '0.weight'\nlargest difference 0.07", "seed=0, sizes=[4, 1]")

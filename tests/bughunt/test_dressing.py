@@ -6,8 +6,8 @@ import difflib
 import pytest
 
 from bughunt import catalog
-from bughunt.variants import dressing, generator, mutants
 from bughunt.learner.hints import hint_ladder
+from bughunt.variants import dressing, generator, mutants
 from bughunt.variants.manifest import Bug, Manifest
 
 ONE_EPOCH = catalog.scenario("l03_training.one_epoch")

@@ -15,10 +15,18 @@ import mutators
 from bughunt import catalog
 from bughunt.learner import serving
 from bughunt.variants import mutants
-from clean_reference.l04_bug_finding import (bug_01_labels_dtype, bug_02_cat_dim, bug_03_device_mismatch,
-                                             bug_04_eval_mode, bug_05_forward_shape, bug_06_inplace,
-                                             bug_07_target_shape, bug_08_scheduler_step,
-                                             bug_09_missing_zero_grad, bug_10_softmax_cross_entropy)
+from clean_reference.l04_bug_finding import (
+    bug_01_labels_dtype,
+    bug_02_cat_dim,
+    bug_03_device_mismatch,
+    bug_04_eval_mode,
+    bug_05_forward_shape,
+    bug_06_inplace,
+    bug_07_target_shape,
+    bug_08_scheduler_step,
+    bug_09_missing_zero_grad,
+    bug_10_softmax_cross_entropy,
+)
 
 
 def classification(n: int = 12, features: int = 4, classes: int = 3, seed: int = 0):

@@ -85,8 +85,7 @@ from torch.utils.data import DistributedSampler, TensorDataset  # noqa: E402
 
 from clean_reference.l05_intermediate.checkpoint import load_checkpoint  # noqa: E402
 from clean_reference.l07_industry.pipeline import synthetic_dataset  # noqa: E402
-from clean_reference.l09_expert.distributed import (DDPConfig, make_distributed_loader,  # noqa: E402
-                                                    run_distributed)
+from clean_reference.l09_expert.distributed import DDPConfig, make_distributed_loader, run_distributed  # noqa: E402
 
 
 @pytest.mark.parametrize("size, world_size", [(10, 2), (7, 3), (9, 2)])

@@ -7,9 +7,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from clean_reference.l10_diffusion import (DiffusionSchedule, NoisePredictor, ddpm_train_step,
-                                           linear_beta_schedule, q_sample, sinusoidal_embedding)
-
+from clean_reference.l10_diffusion import (
+    DiffusionSchedule,
+    NoisePredictor,
+    ddpm_train_step,
+    linear_beta_schedule,
+    q_sample,
+    sinusoidal_embedding,
+)
 
 # --- schedule -----------------------------------------------------------------------------
 

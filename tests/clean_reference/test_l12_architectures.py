@@ -44,8 +44,15 @@ def _conv_bn(x, conv: nn.Conv2d, norm: nn.BatchNorm2d, train: bool):
 
 
 def test_every_name_is_importable_from_the_package():
-    from clean_reference.l12_architectures import (Bottleneck, InceptionModule, ResidualBlock,  # noqa: F401
-                                                   SimpleCNN, SmallResNet, VGGBlock, make_layer)
+    from clean_reference.l12_architectures import (  # noqa: F401
+        Bottleneck,
+        InceptionModule,
+        ResidualBlock,
+        SimpleCNN,
+        SmallResNet,
+        VGGBlock,
+        make_layer,
+    )
     assert sorted(l12.__all__) == sorted(["Bottleneck", "InceptionModule", "ResidualBlock", "SimpleCNN",
                                           "SmallResNet", "VGGBlock", "make_layer"])
 

@@ -10,9 +10,9 @@ from click.testing import CliRunner
 
 import mutators
 from bughunt import catalog
+from bughunt.cli.main import cli
 from bughunt.learner import serving
 from bughunt.variants import mutants
-from bughunt.cli.main import cli
 
 
 def run(*args):

@@ -11,8 +11,8 @@ from types import SimpleNamespace
 from click.testing import CliRunner
 
 from bughunt import catalog
-from bughunt.learner import mastery
 from bughunt.cli.main import cli
+from bughunt.learner import mastery
 from bughunt.learner.progress import Progress
 from bughunt.learner.workspace import Workspace
 from bughunt.variants.manifest import Manifest
