@@ -15,6 +15,7 @@ Words: a *level* is a numbered folder (01 … 12); a *stage* is one of the roadm
 from __future__ import annotations
 
 import difflib
+import importlib.util
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
@@ -260,3 +261,12 @@ def _built(name: str, chosen: tuple[Scenario, ...]) -> tuple[Scenario, ...]:
         built = sorted({s.level.number for s in all_scenarios()})
         raise UsageError(f"level {name!r} has no scenarios yet; built levels: {', '.join(built)}")
     return chosen
+
+
+def package_folder(package: str) -> Path:
+    """Where an installed content package (`SCENARIOS_PACKAGE`, `REFERENCE_PACKAGE`) lies, found
+    without importing it: the runner's sandbox is drawn from these folders."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(f"the package {package!r} is not installed")
+    return Path(next(iter(spec.submodule_search_locations))).resolve()

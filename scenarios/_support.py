@@ -19,6 +19,7 @@ import torch
 from hypothesis import strategies as st
 from torch import nn
 
+from bughunt.judge import checking
 from bughunt.placement import device, host_batches, plain
 
 # float32 tolerances: a correct loop may sum its losses in float32 or in Python floats.
@@ -174,6 +175,16 @@ def assert_same(got, expected, what: str = "the result", *, rtol: float = 1e-5, 
             f"{what} is {got!r}, expected {expected!r}"
     else:
         assert type(got) is type(expected) and got == expected, f"{what} is {got!r}, expected {expected!r}"
+
+
+def _same(got, expected, **example) -> None:
+    assert_same(got, expected)
+
+
+def check(symptom: str, *, compare=None, **options):
+    """`bughunt.judge.checking.check` with the scenarios' default comparison, `assert_same`:
+    the engine knows no comparison of its own."""
+    return checking.check(symptom, compare=compare or _same, **options)
 
 
 def assert_same_parameters(got: dict, expected: dict, what: str = "the parameters") -> None:

@@ -9,8 +9,8 @@ A scenario's checks module lists its checks in `CHECKS`, each made with `@check`
         ...                       # train a fresh model with module.train_one_epoch
         return parameters(model)  # plain data: tensors, numbers, strings, lists, dicts
 
-`observe(module, **example)` runs the candidate's module in the runner and the reference's
-module in the judge; it returns data only (see `bughunt.wire`). `compare(got, expected,
+`observe(module, **example)` runs the candidate's module in its runner and the reference's
+module in a runner of the judge's own; it returns data only (see `bughunt.wire`). `compare(got, expected,
 **example)` runs in the judge and raises AssertionError, worded for the learner, when the
 candidate's observation is not what the reference's is. The symptom is what a user of the
 code would notice — never where the bug is. Examples are drawn by Hypothesis in the judge
@@ -52,18 +52,12 @@ def clip(text: str, limit: int = MAX_TEXT) -> str:
     return f"{text[:limit]} … ({len(text) - limit} more characters cut)"
 
 
-def _same(got: Any, expected: Any, **example: Any) -> None:
-    from scenarios._support import assert_same
-
-    assert_same(got, expected)
-
-
 @dataclass(frozen=True)
 class Check:
     name: str
     symptom: str  # what goes wrong, as a user of the code sees it
     observe: Callable[..., Any]  # observe(module, **example) -> plain data; both sides
-    compare: Callable[..., None] = _same  # compare(got, expected, **example); judge only
+    compare: Callable[..., None]  # compare(got, expected, **example); judge only
     given: Mapping[str, Any] = field(default_factory=dict)  # name -> Hypothesis strategy
     examples: tuple[Mapping[str, Any], ...] = ()  # explicit edge cases, tried first
     max_examples: int = DEFAULT_EXAMPLES
@@ -75,11 +69,13 @@ class Check:
     draw: Callable[..., list] | None = None
 
 
-def check(symptom: str, *, given: Mapping[str, Any] | None = None, examples=(),
-          compare: Callable[..., None] | None = None, max_examples: int = DEFAULT_EXAMPLES,
-          priority: int = DEFAULT_PRIORITY, draw: Callable[..., list] | None = None) -> Callable[[Callable], Check]:
+def check(symptom: str, *, compare: Callable[..., None], given: Mapping[str, Any] | None = None,
+          examples=(), max_examples: int = DEFAULT_EXAMPLES, priority: int = DEFAULT_PRIORITY,
+          draw: Callable[..., list] | None = None) -> Callable[[Callable], Check]:
+    """The decorator that makes a `Check` of an observe function. The engine knows no default
+    comparison: the content supplies one (`scenarios._support.check` adds `assert_same`)."""
     def wrap(observe: Callable) -> Check:
-        return Check(observe.__name__, symptom, observe, compare or _same, dict(given or {}),
+        return Check(observe.__name__, symptom, observe, compare, dict(given or {}),
                      tuple(examples), max_examples, priority, draw)
     return wrap
 

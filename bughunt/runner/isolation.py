@@ -108,14 +108,14 @@ def command(argv: list[str], hidden: list[Path], shown: list[Path] = ()) -> list
     if level() != NAMESPACES:
         return argv
     import bughunt
-    import scenarios
+    from bughunt import catalog
 
     links = [Path(p) for p in SYSTEM_DIRS if os.path.islink(p)]  # /lib -> usr/lib, merged /usr
     visible = [Path(p) for p in SYSTEM_DIRS if not os.path.islink(p)]
     visible += [Path(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)]
     visible += [Path(p) for p in site.getsitepackages() + [site.getusersitepackages()]]
     visible += [Path(p) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if os.path.isabs(p)]
-    visible += [Path(bughunt.__file__).parent, Path(scenarios.__file__).parent]
+    visible += [Path(bughunt.__file__).parent, catalog.package_folder(catalog.SCENARIOS_PACKAGE)]
     visible = sorted({p.resolve() for p in visible if p.exists()}, key=lambda p: len(p.parts))
     kept: list[Path] = []
     for path in visible:  # a folder inside one already bound comes with it

@@ -26,9 +26,7 @@ def cache_dir() -> Path:
 
 def hidden_paths(extra: Iterable[Path] = ()) -> list[Path]:
     """What the runner must not see: the reference, the cache, the learner's workspace."""
-    import clean_reference
-
-    paths = [Path(p) for p in clean_reference.__path__] + [cache_dir()]
+    paths = [catalog.package_folder(catalog.REFERENCE_PACKAGE), cache_dir()]
     if os.environ.get("BUGHUNT_WORKSPACE"):
         paths.append(Path(os.environ["BUGHUNT_WORKSPACE"]))
     return paths + list(extra)
@@ -38,17 +36,15 @@ def allowed_references(scenario_ids: Iterable[str]) -> list[Path]:
     """The reference files a candidate may import: what the judged references import from
     earlier levels, never the judged modules themselves, plus the package `__init__` files on
     the way."""
-    import clean_reference
-
-    root = Path(clean_reference.__file__).parent
+    root = catalog.package_folder(catalog.REFERENCE_PACKAGE)
     judged = {catalog.scenario(s).reference_path.resolve() for s in scenario_ids}
     allowed: set[Path] = set()
     todo = list(judged)
     while todo:
         current = todo.pop()
-        package = ["clean_reference", *current.parent.relative_to(root).parts]
+        package = [catalog.REFERENCE_PACKAGE, *current.parent.relative_to(root).parts]
         for name in _imported_modules(ast.parse(current.read_text(encoding="utf-8")), package):
-            if not name.startswith("clean_reference."):
+            if not name.startswith(f"{catalog.REFERENCE_PACKAGE}."):
                 continue
             parts = name.split(".")[1:]
             for candidate in (root.joinpath(*parts).with_suffix(".py"), root.joinpath(*parts, "__init__.py")):

@@ -6,8 +6,8 @@ import torch
 from hypothesis import strategies as st
 from torch.utils.data import Dataset
 
-from bughunt.judge.checking import check
 from bughunt.placement import plain
+from scenarios._support import check
 
 seeds = st.integers(0, 2**16)
 LABEL_SOURCES = ("int64", "int32", "float32", "float64", "list")

@@ -5,10 +5,9 @@ import threading
 import torch
 from hypothesis import strategies as st
 
-from bughunt.judge.checking import check
 from bughunt.placement import device, on_host, plain
 from scenarios._pictures import tensor_heat
-from scenarios._support import assert_close
+from scenarios._support import assert_close, check
 
 sizes = st.integers(1, 5)
 _cuda_lock = threading.Lock()  # the judge observes from several threads at once

@@ -4,10 +4,9 @@ the same weights, inputs left alone, and a condition that conditions its own sam
 import torch
 from hypothesis import strategies as st
 
-from bughunt.judge.checking import check
 from bughunt.placement import plain
 from scenarios._pictures import tensor_heat
-from scenarios._support import assert_finite, assert_same, seeds
+from scenarios._support import assert_finite, assert_same, check, seeds
 from scenarios.l02_models._models import (
     assert_gradients,
     assert_loaded,

@@ -4,10 +4,9 @@ the same weights, real-valued codes and outputs, and a full model that is decode
 import torch
 from hypothesis import strategies as st
 
-from bughunt.judge.checking import check
 from bughunt.placement import plain
 from scenarios._pictures import tensor_heat
-from scenarios._support import assert_close, assert_same, seeds
+from scenarios._support import assert_close, assert_same, check, seeds
 from scenarios.l02_models._models import (
     TOLERANCE,
     assert_gradients,

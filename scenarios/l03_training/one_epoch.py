@@ -4,7 +4,6 @@ import torch
 from hypothesis import strategies as st
 from torch import nn
 
-from bughunt.judge.checking import check
 from bughunt.placement import device
 from scenarios._pictures import RecordedCrossEntropy, losses
 from scenarios._support import (
@@ -12,6 +11,7 @@ from scenarios._support import (
     assert_same_loss,
     assert_same_parameters,
     batch_sizes,
+    check,
     classification_batches,
     classifier,
     loss_value,

@@ -4,8 +4,7 @@ import torch
 from hypothesis import strategies as st
 from torch import nn
 
-from bughunt.judge.checking import check
-from scenarios._support import assert_same, assert_same_parameters, parameters, seeds
+from scenarios._support import assert_same, assert_same_parameters, check, parameters, seeds
 from scenarios.l04_bug_finding._shared import assert_same_history, dense, fill_parameters
 
 

@@ -3,9 +3,8 @@
 import torch
 from hypothesis import strategies as st
 
-from bughunt.judge.checking import check
 from bughunt.placement import plain
-from scenarios._support import assert_same, seeds
+from scenarios._support import assert_same, check, seeds
 from scenarios.l04_bug_finding._shared import fill_parameters
 
 sizes = st.integers(1, 5)

@@ -4,9 +4,8 @@ import torch
 from hypothesis import strategies as st
 from torch import nn
 
-from bughunt.judge.checking import check
 from bughunt.placement import plain
-from scenarios._support import assert_same, assert_same_parameters, parameters, seeds
+from scenarios._support import assert_same, assert_same_parameters, check, parameters, seeds
 from scenarios.l04_bug_finding._shared import assert_same_history, fill_parameters
 
 rows = st.integers(2, 6)  # with one sample, (1, 1) against (1,) compares the right pair

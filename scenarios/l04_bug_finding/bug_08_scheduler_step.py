@@ -4,9 +4,8 @@ import torch
 from hypothesis import strategies as st
 from torch import nn
 
-from bughunt.judge.checking import check
 from scenarios._pictures import history_curves
-from scenarios._support import assert_same, assert_same_parameters, parameters, seeds
+from scenarios._support import assert_same, assert_same_parameters, check, parameters, seeds
 from scenarios.l04_bug_finding._shared import fill_parameters, plain_batches
 
 

@@ -4,9 +4,8 @@ import torch
 from hypothesis import strategies as st
 from torch import nn
 
-from bughunt.judge.checking import check
 from scenarios._pictures import losses
-from scenarios._support import arrive_dirty, assert_same_parameters, batch_sizes, parameters, seeds
+from scenarios._support import arrive_dirty, assert_same_parameters, batch_sizes, check, parameters, seeds
 from scenarios.l04_bug_finding._shared import assert_same_history, fill_parameters, regression_batches
 
 

@@ -13,9 +13,8 @@ import torch
 from hypothesis import strategies as st
 from torch import nn
 
-from bughunt.judge.checking import check
 from bughunt.placement import device, plain
-from scenarios._support import assert_same, finite, seeds
+from scenarios._support import assert_same, check, finite, seeds
 
 LAYERS = ["Linear", "BatchNorm1d", "ReLU", "Dropout"]
 widths = st.integers(1, 6)

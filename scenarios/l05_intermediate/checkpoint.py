@@ -23,9 +23,8 @@ import torch
 from hypothesis import strategies as st
 from torch import nn
 
-from bughunt.judge.checking import check
 from bughunt.placement import device, plain
-from scenarios._support import assert_same, assert_same_parameters, parameters, seeds
+from scenarios._support import assert_same, assert_same_parameters, check, parameters, seeds
 
 FEATURES, HIDDEN, CLASSES = 4, 5, 3
 METRICS = ({}, {"val_loss": 0.25}, {"train_loss": 0.5, "val_loss": 0.3125, "val_acc": 0.75})

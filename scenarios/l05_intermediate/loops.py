@@ -12,13 +12,13 @@ from hypothesis import strategies as st
 from torch import nn
 
 from bughunt import series
-from bughunt.judge.checking import check
 from bughunt.placement import device, plain
 from scenarios._pictures import field, history_curves
 from scenarios._support import (
     assert_close,
     assert_same_loss,
     assert_same_parameters,
+    check,
     classification_batches,
     loss_value,
     parameters,

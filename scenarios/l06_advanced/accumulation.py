@@ -8,13 +8,13 @@ import torch
 from hypothesis import strategies as st
 from torch import nn
 
-from bughunt.judge.checking import check
 from bughunt.placement import device
 from scenarios._pictures import RecordedCrossEntropy, losses
 from scenarios._support import (
     arrive_dirty,
     assert_same_loss,
     assert_same_parameters,
+    check,
     classification_batches,
     classifier,
     loss_value,

@@ -5,13 +5,13 @@ from hypothesis import strategies as st
 from torch import nn
 
 from bughunt import series
-from bughunt.judge.checking import check
 from bughunt.placement import device
 from scenarios._pictures import GradNorms, field
 from scenarios._support import (
     arrive_dirty,
     assert_same_loss,
     assert_same_parameters,
+    check,
     classification_batches,
     classifier,
     loss_value,

@@ -23,9 +23,8 @@ from hypothesis import strategies as st
 from torch._dynamo import config as _dynamo_config  # noqa: F401
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from bughunt.judge.checking import check
 from bughunt.placement import device, plain
-from scenarios._support import assert_close, seeds
+from scenarios._support import assert_close, check, seeds
 
 sizes = st.integers(1, 5)
 features = st.integers(1, 6)

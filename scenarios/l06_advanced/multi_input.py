@@ -5,9 +5,8 @@ import math
 import torch
 from hypothesis import strategies as st
 
-from bughunt.judge.checking import check
 from bughunt.placement import device, plain
-from scenarios._support import assert_close, seeds
+from scenarios._support import assert_close, check, seeds
 
 # Small shapes: H and W drawn apart so that a non-square image is the usual case.
 shapes = st.fixed_dictionaries({

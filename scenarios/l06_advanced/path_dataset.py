@@ -14,9 +14,8 @@ from pathlib import Path
 import torch
 from hypothesis import strategies as st
 
-from bughunt.judge.checking import check
 from bughunt.placement import plain
-from scenarios._support import seeds
+from scenarios._support import check, seeds
 
 CLASS_NAMES = ("b", "a10", "a2", "Zeta", "cat_1")  # created in drawn order, labelled by sort
 FILE_NAMES = ("b.pt", "10.pt", "A.pt", "2.pt")  # created in this order, indexed sorted

@@ -12,7 +12,7 @@ binary: a correct implementation gives the pinned answers however it writes the 
 from hypothesis import strategies as st
 
 from bughunt import series
-from bughunt.judge.checking import check
+from scenarios._support import check
 
 # Few distinct values, so that ties and plateaus are common, and a finer grid of eighths
 # between -3 and 3: all exact in binary, as are their sums with the min_delta values below.

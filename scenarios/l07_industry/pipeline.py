@@ -26,9 +26,8 @@ import torch.nn.functional as F
 from hypothesis import strategies as st
 from torch.utils.data import Dataset
 
-from bughunt.judge.checking import check
 from bughunt.placement import device, plain
-from scenarios._support import assert_same, finite, seeds
+from scenarios._support import assert_same, check, finite, seeds
 
 N, FEATURES, CLASSES, VAL_FRACTION = 40, 4, 3, 0.25
 ROW_KEYS = ["epoch", "train_loss", "val_loss", "val_acc", "lr"]

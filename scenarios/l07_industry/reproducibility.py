@@ -13,8 +13,7 @@ import torch
 from hypothesis import strategies as st
 from torch.utils.data import Dataset, Subset
 
-from bughunt.judge.checking import check
-from scenarios._support import seeds
+from scenarios._support import check, seeds
 
 fractions = st.sampled_from([0.0, 0.1, 0.2, 0.25, 0.3, 0.5, 0.75, 0.9, 1.0]) | st.floats(0.0, 1.0)
 

@@ -16,9 +16,8 @@ from pathlib import Path
 import torch
 from hypothesis import strategies as st
 
-from bughunt.judge.checking import check
 from bughunt.placement import device
-from scenarios._support import assert_close, assert_same, finite, seeds
+from scenarios._support import assert_close, assert_same, check, finite, seeds
 
 N, FEATURES, CLASSES, VAL_FRACTION = 40, 3, 3, 0.25
 KEYS = ["best_epoch", "best_val_loss", "epochs_run", "feature_mean", "feature_std", "history"]

@@ -16,10 +16,9 @@ from hypothesis import strategies as st
 from torch import nn
 
 from bughunt import series
-from bughunt.judge.checking import check
 from bughunt.placement import device, host_batches
 from scenarios._pictures import column, field
-from scenarios._support import Loader, assert_same, assert_same_parameters, seeds
+from scenarios._support import Loader, assert_same, assert_same_parameters, check, seeds
 
 FEATURES, HIDDEN, CLASSES = 5, 6, 3
 train_sizes = st.lists(st.integers(2, 6), min_size=1, max_size=3)

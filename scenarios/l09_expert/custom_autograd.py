@@ -12,9 +12,8 @@ import torch
 from hypothesis import strategies as st
 
 from bughunt import series
-from bughunt.judge.checking import check
 from bughunt.placement import device, plain
-from scenarios._support import assert_close, seeds
+from scenarios._support import assert_close, check, seeds
 
 shapes = st.lists(st.integers(1, 4), min_size=0, max_size=3)
 slopes = st.one_of(st.sampled_from([0.0, 0.01, 0.2, 1.0]), st.floats(0.0, 1.0))

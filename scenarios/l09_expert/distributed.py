@@ -17,9 +17,8 @@ import torch.distributed as dist
 from hypothesis import strategies as st
 from torch.utils.data import Dataset
 
-from bughunt.judge.checking import check
 from bughunt.placement import device, on_host, plain
-from scenarios._support import assert_same, assert_same_parameters, seeds
+from scenarios._support import assert_same, assert_same_parameters, check, seeds
 from scenarios.l09_expert._ranks import (
     RANK_TIMEOUT,
     WORLD,

@@ -23,9 +23,8 @@ from torch import nn
 from torch.overrides import TorchFunctionMode
 
 from bughunt import series
-from bughunt.judge.checking import check
 from bughunt.placement import HostTensor, device, on_host, plain
-from scenarios._support import assert_close, assert_finite, assert_same, differs, finite, largest, reaches, seeds
+from scenarios._support import assert_close, assert_finite, assert_same, check, differs, finite, largest, reaches, seeds
 
 _FACTORIES = frozenset({torch.randn, torch.rand, torch.randint, torch.randperm, torch.normal,
                         torch.zeros, torch.ones, torch.empty, torch.full, torch.arange,

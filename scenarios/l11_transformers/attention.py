@@ -22,9 +22,8 @@ import torch
 from hypothesis import strategies as st
 
 from bughunt import series
-from bughunt.judge.checking import check
 from bughunt.placement import device, plain
-from scenarios._support import assert_close, differs, finite, seeds
+from scenarios._support import assert_close, check, differs, finite, seeds
 
 TOLERANCE = {"rtol": 1e-4, "atol": 1e-5}
 ERROR_FACTOR = 32  # how much more float32 error than the reference's a correct ordering may make

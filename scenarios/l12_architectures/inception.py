@@ -8,7 +8,7 @@ position of each input channel's maximum in a 3x3 window for the pooling branch.
 
 from hypothesis import strategies as st
 
-from bughunt.judge.checking import check
+from scenarios._support import check
 from scenarios.l12_architectures._common import (
     assert_gradients,
     assert_independent,

@@ -12,8 +12,7 @@ from hypothesis import strategies as st
 from torch import nn
 
 from bughunt import series
-from bughunt.judge.checking import check
-from scenarios._support import assert_close
+from scenarios._support import assert_close, check
 from scenarios.l12_architectures._common import (
     assert_gradients,
     assert_independent,

@@ -8,7 +8,7 @@ name (see `_common`). SimpleCNN's outputs are logits: not probabilities (rows of
 import torch
 from hypothesis import strategies as st
 
-from bughunt.judge.checking import check
+from scenarios._support import check
 from scenarios.l12_architectures._common import (
     assert_gradients,
     assert_independent,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from bughunt.cli.course_export import export
-from bughunt.cli.course_grade import grade
-from bughunt.cli.course_merge import merge
-from bughunt.cli.course_new import new
+from bughunt.cli.course.export import export
+from bughunt.cli.course.grade import grade
+from bughunt.cli.course.merge import merge
+from bughunt.cli.course.new import new
 
 
 @click.group()
