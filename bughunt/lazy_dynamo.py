@@ -32,7 +32,7 @@ class _StandIn(types.ModuleType):
     def __getattr__(self, name: str):
         if name.startswith("__"):
             raise AttributeError(name)
-        return getattr(_real(), name)
+        return getattr(real(), name)
 
 
 class _Answers(types.ModuleType):
@@ -41,7 +41,7 @@ class _Answers(types.ModuleType):
     def __getattr__(self, name: str):
         if name.startswith("__"):
             raise AttributeError(name)
-        return getattr(getattr(_real(), self.__name__.rsplit(".", 1)[1]), name)
+        return getattr(getattr(real(), self.__name__.rsplit(".", 1)[1]), name)
 
 
 def _answers(name: str, **answers) -> _Answers:
@@ -51,7 +51,8 @@ def _answers(name: str, **answers) -> _Answers:
     return part
 
 
-def _real() -> types.ModuleType:
+def real() -> types.ModuleType:
+    """The real `torch._dynamo`, loaded now if the stand-in was in its place."""
     import torch
 
     if isinstance(sys.modules.get("torch._dynamo"), _StandIn):

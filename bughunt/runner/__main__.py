@@ -60,6 +60,11 @@ def main(argv: list[str] | None = None) -> None:
     placement.set_device(options.device)
     checks = {name: {c.name: c for c in importlib.import_module(name).CHECKS}
               for name in options.checks.split(",")}
+    if options.user is not None and not options.own_pid_namespace:
+        # Without bubblewrap's binds (which open the folders on the way), `options.user` may not
+        # be allowed to read this Python's files at all (a checkout or pyenv in a 0700 folder):
+        # load now the one large module the checks may ask for later.
+        lazy_dynamo.real()
     snapshot = integrity.Snapshot()
     if options.user is not None:
         from bughunt.runner import isolation
