@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import difflib
 import json
 import os
 import signal
@@ -52,12 +51,6 @@ def console():
 
 def exit_with(passed: bool) -> None:
     sys.exit(0 if passed else 1)
-
-
-def unified(before: str, after: str, before_name: str, after_name: str) -> str:
-    """A unified diff of two sources, for `submit` and `reveal`."""
-    return "".join(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
-                                        before_name, after_name))
 
 
 @contextlib.contextmanager

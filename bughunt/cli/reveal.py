@@ -16,10 +16,9 @@ from bughunt.variants.manifest import BUG
 def reveal(workspace: Path, as_json: bool) -> None:
     """Show the fix (or the reference, for a challenge) and the lesson. Scores the variant 0."""
     import mutators
-    from bughunt.cli._shared import unified
     from bughunt.errors import UsageError
     from bughunt.learner.progress import Progress
-    from bughunt.learner.workspace import Workspace
+    from bughunt.learner.workspace import Workspace, unified
 
     folder = Workspace(workspace).current()
     progress = Progress(folder.workspace.database)

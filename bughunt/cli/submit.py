@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from bughunt.cli._shared import console, emit_json, exit_with, json_option, unified, workspace_option
+from bughunt.cli._shared import console, emit_json, exit_with, json_option, workspace_option
 from bughunt.judge.verdict import DEFAULT_TIMEOUT
+from bughunt.learner.workspace import unified
 from bughunt.variants.manifest import BUG
 
 

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import difflib
 import shutil
 import time
 from dataclasses import dataclass, replace
@@ -202,3 +203,10 @@ class Workspace:
             raise UsageError(f"{str(file)!r} is not in a bughunt variant folder; use `bughunt check SCENARIO FILE`")
         folder = VariantFolder(folder_path)
         return folder, (folder.file if file.is_dir() else file)
+
+
+def unified(before: str, after: str, before_name: str, after_name: str) -> str:
+    """A unified diff of two sources: the learner's change or the fix, against the served file
+    (`submit`, `reveal`, the notebook)."""
+    return "".join(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
+                                        before_name, after_name))

@@ -15,6 +15,7 @@ import random
 from pathlib import Path
 
 from bughunt.judge.verdict import DEFAULT_TIMEOUT
+from bughunt.learner.workspace import unified
 from bughunt.notebook import views
 from bughunt.variants import difficulty as difficulties
 from bughunt.variants.manifest import BUG
@@ -150,25 +151,18 @@ def _verdict_view(folder, source, verdict, record, left, document) -> views.Resu
             parts.append(f"<p>{left} of the {total} bugs in this round {'is' if left == 1 else 'are'} still there.</p>")
         parts.append("<p>Not yet. <code>bh.hint()</code> for a nudge.</p>")
         return views.Result("verdict", document, "".join(parts), encoded)
-    parts.append(views.diff(_unified(folder.served, source, "served", "yours"), "your change"))
+    parts.append(views.diff(unified(folder.served, source, "served", "yours"), "your change"))
     if folder.kind == BUG:
         from bughunt.variants import dressing  # the fix in the round's disguise: libcst, once solved
 
         fixed = dressing.fixed_text(folder.scenario, folder.manifest)
-        parts.append(views.diff(_unified(folder.served, fixed, "served", "fixed"), "the reference fix"))
+        parts.append(views.diff(unified(folder.served, fixed, "served", "fixed"), "the reference fix"))
         for bug in folder.manifest.bugs:
             found = bug_classes.by_id(bug.bug_class)
             parts.append(views.box(f"lesson: {found.id} — {found.title}", views.markdown(found.lesson), "#2ca02c"))
     parts.append(f"<p><b style='color:#2ca02c'>Solved</b> in {record.attempts} attempt(s), {record.hints} "
                  f"hint(s): score {record.score}.</p>")
     return views.Result("verdict", document, "".join(parts))
-
-
-def _unified(before: str, after: str, before_name: str, after_name: str) -> str:
-    import difflib
-
-    return "".join(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
-                                        before_name, after_name))
 
 
 def hint(workspace: str | os.PathLike | None = None) -> views.Result:
@@ -195,7 +189,7 @@ def reveal(workspace: str | os.PathLike | None = None) -> views.Result:
     progress.reveal(folder.name)
     fixed = dressing.fixed_text(folder.scenario, folder.manifest)
     bug = folder.kind == BUG
-    answer = _unified(folder.served, fixed, "served", "fixed") if bug else fixed
+    answer = unified(folder.served, fixed, "served", "fixed") if bug else fixed
     lesson = "\n\n".join(bug_classes.by_id(b.bug_class).lesson for b in folder.manifest.bugs) if bug else ""
     document = {"variant": folder.name, "kind": folder.kind, "answer": answer, "lesson": lesson,
                 "bug_class": folder.manifest.bug_class, "site": folder.manifest.site}
