@@ -45,7 +45,10 @@ RUNNER_UID = 65534  # nobody
 MEMORY_LIMIT = 4 * 2**30
 CGROUP_MEMORY = 6 * 2**30  # the whole sandbox: runner, candidate, its forks, its tmpfs files
 CGROUP_TASKS = 128
-EXTRA_PROCESSES = 64  # a candidate's own forks (a DataLoader's workers), beyond the runner's
+# RLIMIT_NPROC counts tasks (threads too) of the whole user, not of one runner: the runner's
+# own threads, its candidate's forks and their threads (DataLoader workers, DDP ranks with
+# gloo's threads) and the runners started after it all count against what is allowed here.
+EXTRA_TASKS = 512
 FILE_SIZE_LIMIT = 64 * 2**20
 CPU_SECONDS = 900  # a hard stop for a runner the judge somehow forgot
 SCRATCH_SIZES = {"/tmp": 256 * 2**20, "/run": 16 * 2**20, "/var/tmp": 16 * 2**20, "/dev": 64 * 2**20}
@@ -198,7 +201,7 @@ def limits(device: str):
         # Counted per user, so over what that user already runs; root ignores it, but the
         # runner becomes RUNNER_UID before any candidate runs (`become`).
         user = RUNNER_UID if drops_uid() else os.getuid()
-        allowed = _processes_of(user) + EXTRA_PROCESSES
+        allowed = _tasks_of(user) + EXTRA_TASKS
         resource.setrlimit(resource.RLIMIT_NPROC, (allowed, allowed))
     return apply
 
@@ -246,12 +249,14 @@ def remove_cgroup(group: Path | None) -> None:
         pass
 
 
-def _processes_of(uid: int) -> int:
+def _tasks_of(uid: int) -> int:
+    """The threads of every process of `uid`: what RLIMIT_NPROC compares with its limit."""
     count = 0
     for entry in os.scandir("/proc"):
         if entry.name.isdigit():
             try:
-                count += entry.stat().st_uid == uid
+                if entry.stat().st_uid == uid:
+                    count += len(os.listdir(f"{entry.path}/task"))
             except OSError:
                 pass
     return count
