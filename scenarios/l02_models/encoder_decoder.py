@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from bughunt.placement import plain
 from scenarios._pictures import tensor_heat
 from scenarios._support import assert_close, assert_same, check, seeds
-from scenarios.l02_models._models import (
+from scenarios.l02_models._shared import (
     TOLERANCE,
     assert_gradients,
     assert_loaded,

@@ -1,7 +1,7 @@
 """Checks for `InceptionModule`: shapes, kernels, what each output channel sees, gradients.
 
 Layer names and initialisation are the learner's choice, so nothing is loaded across by
-name (see `_common`). Which input pixels each output channel depends on tells the four
+name (see `_shared`). Which input pixels each output channel depends on tells the four
 branches apart: one pixel for the 1x1 branch, a 3x3 or 5x5 patch for the next two, and the
 position of each input channel's maximum in a 3x3 window for the pooling branch.
 """
@@ -9,20 +9,20 @@ position of each input channel's maximum in a 3x3 window for the pooling branch.
 from hypothesis import strategies as st
 
 from scenarios._support import check
-from scenarios.l12_architectures._common import (
-    assert_gradients,
+from scenarios.l12_architectures._shared import (
+    assert_gradients_reach,
     assert_independent,
     assert_same_dependence,
     assert_shapes_in_both_modes,
     built,
     dependence,
-    gradients,
     images,
     independent,
     kernels,
     pixels,
     seeds,
     shapes_in_both_modes,
+    train_gradients,
 )
 
 small = st.integers(1, 3)
@@ -109,14 +109,14 @@ def per_sample(module, seed, in_channels, widths, batch, height, width):
 
 
 def _gradients(got, expected, **example):
-    assert_gradients(got, expected, _call(**example))
+    assert_gradients_reach(got, expected, _call(**example))
 
 
 @check("training would leave some of the Inception module's weights, or its input, without a gradient",
        given=dict(seed=seeds, in_channels=st.integers(1, 3), widths=widths, height=pixels, width=pixels),
        compare=_gradients, max_examples=5)
 def gradients_reach(module, seed, in_channels, widths, height, width):
-    return gradients(_module(module, in_channels, widths, seed), images(seed, 2, in_channels, height, width), seed)
+    return train_gradients(_module(module, in_channels, widths, seed), images(seed, 2, in_channels, height, width), seed)
 
 
 CHECKS = (output_shape, branch_kernels, branch_fields, per_sample, gradients_reach)

@@ -1,7 +1,7 @@
 """Checks for the ResNet pieces: ResidualBlock, Bottleneck, make_layer and SmallResNet.
 
 Layer names and initialisation are the learner's choice, so nothing is loaded across by
-name (see `_common`): the checks observe shapes, the identity a block becomes with zero
+name (see `_shared`): the checks observe shapes, the identity a block becomes with zero
 weights, outputs that are never negative (the last ReLU comes after the addition), which
 input pixels feed each output pixel, gradients, per-sample independence,
 how make_layer calls the block class it is given, and the sizes SmallResNet's blocks see.
@@ -13,15 +13,14 @@ from torch import nn
 
 from bughunt import series
 from scenarios._support import assert_close, check
-from scenarios.l12_architectures._common import (
-    assert_gradients,
+from scenarios.l12_architectures._shared import (
+    assert_gradients_reach,
     assert_independent,
     assert_same_dependence,
     assert_shapes_in_both_modes,
     built,
     dependence,
     described,
-    gradients,
     images,
     independent,
     outputs,
@@ -29,6 +28,7 @@ from scenarios.l12_architectures._common import (
     seeds,
     shape_text,
     shapes_in_both_modes,
+    train_gradients,
     widths,
     zeroed,
 )
@@ -141,7 +141,7 @@ def receptive_field(module, seed, kind, channels, out, stride, height, width):
 
 
 def _gradients(got, expected, kind, channels, out, stride, **example):
-    assert_gradients(got, expected, _call(kind, channels, out, stride))
+    assert_gradients_reach(got, expected, _call(kind, channels, out, stride))
 
 
 @check("training would leave some of a residual block's weights, or its input, without a gradient",
@@ -152,7 +152,7 @@ def _gradients(got, expected, kind, channels, out, stride, **example):
        compare=_gradients, max_examples=6)
 def gradients_reach(module, seed, kind, channels, out, stride, height, width):
     block = _block(module, kind, channels, out, stride, seed)
-    return gradients(block, images(seed, 2, channels, height, width), seed)
+    return train_gradients(block, images(seed, 2, channels, height, width), seed)
 
 
 class _Probe(nn.Module):
@@ -297,14 +297,14 @@ def per_sample(module, seed, kind, channels, batch, height, width):
 
 
 def _model_gradients(got, expected, channels, **example):
-    assert_gradients(got, expected, f"SmallResNet(3, in_channels={channels})")
+    assert_gradients_reach(got, expected, f"SmallResNet(3, in_channels={channels})")
 
 
 @check("training SmallResNet would leave some of its weights, or its input, without a gradient",
        given=dict(seed=seeds, channels=st.integers(1, 3), height=pixels, width=pixels),
        compare=_model_gradients, max_examples=2)
 def resnet_gradients(module, seed, channels, height, width):
-    return gradients(_model(module, "resnet", channels, seed), images(seed, 2, channels, height, width), seed)
+    return train_gradients(_model(module, "resnet", channels, seed), images(seed, 2, channels, height, width), seed)
 
 
 # Cheap, telling checks first: a mutant is decided by its first failing check.

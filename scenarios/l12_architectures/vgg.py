@@ -1,7 +1,7 @@
 """Checks for `VGGBlock` and `SimpleCNN`: shapes, kernels, gradients, per-sample independence.
 
 Layer names and initialisation are the learner's choice, so nothing is loaded across by
-name (see `_common`). SimpleCNN's outputs are logits: not probabilities (rows of values in
+name (see `_shared`). SimpleCNN's outputs are logits: not probabilities (rows of values in
 [0, 1] that sum to 1), which is what a softmax at the end would make them.
 """
 
@@ -9,12 +9,11 @@ import torch
 from hypothesis import strategies as st
 
 from scenarios._support import check
-from scenarios.l12_architectures._common import (
-    assert_gradients,
+from scenarios.l12_architectures._shared import (
+    assert_gradients_reach,
     assert_independent,
     assert_shapes_in_both_modes,
     built,
-    gradients,
     images,
     independent,
     kernels,
@@ -22,6 +21,7 @@ from scenarios.l12_architectures._common import (
     pixels,
     seeds,
     shapes_in_both_modes,
+    train_gradients,
     widths,
 )
 
@@ -140,7 +140,7 @@ def per_sample(module, seed, kind, in_channels, batch, height, width):
 
 
 def _gradients(got, expected, **example):
-    assert_gradients(got, expected, _what(**example))
+    assert_gradients_reach(got, expected, _what(**example))
 
 
 @check("training would leave some of the weights, or the input, without a gradient",
@@ -150,7 +150,7 @@ def _gradients(got, expected, **example):
        compare=_gradients, max_examples=6)
 def gradients_reach(module, seed, kind, in_channels, height, width):
     model = _build(module, kind, in_channels, seed)
-    return gradients(model, images(seed, 2, in_channels, height, width), seed)
+    return train_gradients(model, images(seed, 2, in_channels, height, width), seed)
 
 
 CHECKS = (block_shapes, logits_shape, returns_logits, block_kernels, per_sample, gradients_reach)
