@@ -116,7 +116,8 @@ def _gradients(got, expected, **example):
        given=dict(seed=seeds, in_channels=st.integers(1, 3), widths=widths, height=pixels, width=pixels),
        compare=_gradients, max_examples=5)
 def gradients_reach(module, seed, in_channels, widths, height, width):
-    return train_gradients(_module(module, in_channels, widths, seed), images(seed, 2, in_channels, height, width), seed)
+    block = _module(module, in_channels, widths, seed)
+    return train_gradients(block, images(seed, 2, in_channels, height, width), seed)
 
 
 CHECKS = (output_shape, branch_kernels, branch_fields, per_sample, gradients_reach)
