@@ -146,6 +146,14 @@ def kernels(model: nn.Module) -> list[list[int]]:
 
 # --- comparisons (judge side) -----------------------------------------------------------------
 
+def comparing(assertion, call):
+    """A check's comparison: `assertion(got, expected, call(**example))`, one of the `assert_*`
+    helpers below, with the model under test named by `call` as the failing example built it."""
+    def compare(got, expected, **example) -> None:
+        assertion(got, expected, call(**example))
+    return compare
+
+
 def shape_text(observed) -> str:
     if isinstance(observed, dict) and "shape" in observed:
         return f"a tensor of shape {tuple(observed['shape'])}"

@@ -15,6 +15,7 @@ from scenarios.l12_architectures._shared import (
     assert_same_dependence,
     assert_shapes_in_both_modes,
     built,
+    comparing,
     dependence,
     images,
     independent,
@@ -41,10 +42,6 @@ def _call(in_channels, widths, **example) -> str:
     return "InceptionModule({})".format(", ".join([str(in_channels)] + [f"{k}={widths[k]}" for k in names]))
 
 
-def _shapes(got, expected, **example):
-    assert_shapes_in_both_modes(got, expected, _call(**example))
-
-
 @check("the Inception module's output does not keep the input's H and W with c1 + c3 + c5 + pool_proj channels",
        given=dict(seed=seeds, batch=st.integers(1, 3), in_channels=st.integers(1, 4), widths=widths,
                   height=pixels, width=pixels),
@@ -52,7 +49,7 @@ def _shapes(got, expected, **example):
                       widths=dict(c1=2, c3_reduce=1, c3=3, c5_reduce=2, c5=1, pool_proj=2)),
                  dict(seed=1, batch=1, in_channels=2, height=7, width=4,
                       widths=dict(c1=2, c3_reduce=2, c3=2, c5_reduce=2, c5=2, pool_proj=2))],
-       compare=_shapes, max_examples=10)
+       compare=comparing(assert_shapes_in_both_modes, _call), max_examples=10)
 def output_shape(module, seed, batch, in_channels, widths, height, width):
     block = _module(module, in_channels, widths, seed)
     return shapes_in_both_modes(block, images(seed, batch, in_channels, height, width))
@@ -96,25 +93,17 @@ def branch_fields(module, seed, in_channels, widths, height, width):
     return dependence(block, images(seed, 1, in_channels, height, width), channels, where)
 
 
-def _independent(got, expected, **example):
-    assert_independent(got, expected, _call(**example))
-
-
 @check("in eval mode, a sample's output depends on the other samples in its batch",
        given=dict(seed=seeds, in_channels=st.integers(1, 3), widths=widths, batch=st.integers(2, 3),
                   height=pixels, width=pixels),
-       compare=_independent, max_examples=5)
+       compare=comparing(assert_independent, _call), max_examples=5)
 def per_sample(module, seed, in_channels, widths, batch, height, width):
     return independent(_module(module, in_channels, widths, seed), images(seed, batch, in_channels, height, width))
 
 
-def _gradients(got, expected, **example):
-    assert_gradients_reach(got, expected, _call(**example))
-
-
 @check("training would leave some of the Inception module's weights, or its input, without a gradient",
        given=dict(seed=seeds, in_channels=st.integers(1, 3), widths=widths, height=pixels, width=pixels),
-       compare=_gradients, max_examples=5)
+       compare=comparing(assert_gradients_reach, _call), max_examples=5)
 def gradients_reach(module, seed, in_channels, widths, height, width):
     block = _module(module, in_channels, widths, seed)
     return train_gradients(block, images(seed, 2, in_channels, height, width), seed)
