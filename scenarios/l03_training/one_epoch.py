@@ -50,7 +50,7 @@ def same_loss(module, seed, sizes):
 
 @check("the reported loss is not a Python float (a tensor, say), even where its value is right",
        given=dict(seed=seeds, sizes=batch_sizes), examples=[dict(seed=2, sizes=[4, 3])],
-       compare=same_loss_type, priority=50, max_examples=3)
+       compare=same_loss_type, max_examples=3)
 def loss_is_a_float(module, seed, sizes):
     # Checked before the value, so a loss of the right value in the wrong type is named as such.
     return type(_epoch(module, classifier(seed, 5, 3), seed, sizes, 0.0)).__name__

@@ -63,7 +63,7 @@ def same_loss(module, seed, sizes, accum):
 
 @check("the reported loss is not a Python float (a tensor, say), even where its value is right",
        given=dict(seed=seeds, sizes=loader_sizes, accum=accum_steps),
-       examples=[dict(seed=5, sizes=[4, 3, 2], accum=2)], compare=same_loss_type, priority=50, max_examples=3)
+       examples=[dict(seed=5, sizes=[4, 3, 2], accum=2)], compare=same_loss_type, max_examples=3)
 def loss_is_a_float(module, seed, sizes, accum):
     # Checked before the value, so a loss of the right value in the wrong type is named as such.
     return type(_epoch(module, classifier(seed, 5, 3), seed, sizes, accum, lr=0.0)).__name__
