@@ -12,4 +12,6 @@ Conventions every level keeps:
   `bughunt.judge.checking.DEFAULT_PRIORITY` (50): lower runs first and is the failure the
   learner is shown (the specific, 10–30, before the generic, 70–90); equal priorities keep
   their order in `CHECKS`.
+
+tests/test_scenario_conventions.py holds the three on the sources.
 """
