@@ -177,14 +177,17 @@ def assert_same(got, expected, what: str = "the result", *, rtol: float = 1e-5, 
         assert type(got) is type(expected) and got == expected, f"{what} is {got!r}, expected {expected!r}"
 
 
-def _same(got, expected, **example) -> None:
-    assert_same(got, expected)
+def same(what: str = "the result", **tolerances):
+    """The comparison `assert_same(got, expected, what, **tolerances)`, as a check's `compare`."""
+    def compare(got, expected, **example) -> None:
+        assert_same(got, expected, what, **tolerances)
+    return compare
 
 
 def check(symptom: str, *, compare=None, **options):
-    """`bughunt.judge.checking.check` with the scenarios' default comparison, `assert_same`:
+    """`bughunt.judge.checking.check` with the scenarios' default comparison, `same()`:
     the engine knows no comparison of its own."""
-    return checking.check(symptom, compare=compare or _same, **options)
+    return checking.check(symptom, compare=compare or same(), **options)
 
 
 def assert_same_parameters(got: dict, expected: dict, what: str = "the parameters") -> None:
@@ -194,6 +197,11 @@ def assert_same_parameters(got: dict, expected: dict, what: str = "the parameter
     for name in expected:
         assert_close(got[name], expected[name], rtol=1e-4, atol=1e-5,
                      msg=lambda m, name=name: f"{what} differ from a correct run at {name!r}: {m}")
+
+
+def same_parameters(got: dict, expected: dict, **example) -> None:
+    """The comparison of two observations whose `"parameters"` are `parameters(model)`."""
+    assert_same_parameters(got["parameters"], expected["parameters"])
 
 
 def loss_value(value):
@@ -206,6 +214,16 @@ def assert_same_loss(got, expected: float, what: str = "the returned loss") -> N
         f"{what} should be a Python float, got {got if isinstance(got, str) else type(got).__name__}"
     assert_close(torch.tensor(got), torch.tensor(expected), **LOSS_TOLERANCE,
                                msg=lambda m: f"{what} is {got!r}, a correct run gives {expected!r}")
+
+
+def same_returned_loss(got, expected: float, **example) -> None:
+    """The comparison of two `loss_value` observations."""
+    assert_same_loss(got, expected)
+
+
+def same_loss_type(got: str, expected: str, **example) -> None:
+    """The comparison of two observations of the returned loss's type name."""
+    assert got == expected, f"the returned loss is a {got}, where a correct run returns a Python {expected}"
 
 
 def seeded(seed: int, function, *args, **kwargs):

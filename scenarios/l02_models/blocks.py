@@ -6,9 +6,8 @@ from hypothesis import strategies as st
 
 from bughunt.placement import plain
 from scenarios._pictures import tensor_heat
-from scenarios._support import assert_finite, assert_same, check, seeds
-from scenarios.l02_models._models import (
-    assert_gradients,
+from scenarios._support import assert_finite, check, seeds
+from scenarios.l02_models._shared import (
     assert_loaded,
     assert_tensor,
     batches,
@@ -16,6 +15,8 @@ from scenarios.l02_models._models import (
     inputs,
     linear,
     load,
+    same_gradients,
+    same_outputs,
     sizes,
     state,
     tensor,
@@ -52,20 +53,10 @@ def _outputs(model, **given):
     return {"output": tensor(output), "inputs": {name: plain(value) for name, value in given.items()}}
 
 
-def _same_outputs(what):
-    def compare(got, expected, **example):
-        assert_loaded(got)
-        assert isinstance(got, dict), f"{what} could not be observed"
-        assert_same(got.get("inputs"), expected["inputs"], "the tensors given to the model, after the call",
-                    rtol=0, atol=0)
-        assert_tensor(got.get("output"), expected["output"], what)
-    return compare
-
-
 @check("the block's output is not what a correct ConcatBlock gives with the same weights, "
        "or has the wrong shape",
        given=dict(seed=seeds, shape=concat_shapes), examples=CONCAT_EXAMPLES,
-       compare=_same_outputs("the block's output"), draw=tensor_heat("output", "the block's output"))
+       compare=same_outputs("the block's output"), draw=tensor_heat("output", "the block's output"))
 def concat_outputs(module, seed, shape):
     model, _, error = _concat_block(module, seed, shape)
     if error:
@@ -77,8 +68,7 @@ def concat_outputs(module, seed, shape):
 @check("training a ConcatBlock would move its weights, or the inputs' producers, "
        "differently from a correct block",
        given=dict(seed=seeds, shape=concat_shapes), examples=CONCAT_EXAMPLES[:1],
-       compare=lambda got, expected, **example: assert_gradients(
-           got, expected, {"a": "the first input `a`", "b": "the second input `b`"}))
+       compare=same_gradients({"a": "the first input `a`", "b": "the second input `b`"}))
 def concat_gradients(module, seed, shape):
     model, weights, error = _concat_block(module, seed, shape)
     if error:
@@ -90,7 +80,7 @@ def concat_gradients(module, seed, shape):
 @check("the conditional MLP's output is not what a correct one gives with the same weights, "
        "or has the wrong shape",
        given=dict(seed=seeds, shape=mlp_shapes), examples=MLP_EXAMPLES,
-       compare=_same_outputs("the MLP's output"), draw=tensor_heat("output", "the MLP's output"))
+       compare=same_outputs("the MLP's output"), draw=tensor_heat("output", "the MLP's output"))
 def conditional_outputs(module, seed, shape):
     model, _, error = _conditional_mlp(module, seed, shape)
     if error:
@@ -102,8 +92,7 @@ def conditional_outputs(module, seed, shape):
 @check("training a ConditionalMLP would not move its weights, or train whatever produced the "
        "condition, the way a correct one does",
        given=dict(seed=seeds, shape=mlp_shapes), examples=MLP_EXAMPLES,
-       compare=lambda got, expected, **example: assert_gradients(
-           got, expected, {"x": "the input `x`", "cond": "the condition `cond`"}))
+       compare=same_gradients({"x": "the input `x`", "cond": "the condition `cond`"}))
 def conditional_gradients(module, seed, shape):
     model, weights, error = _conditional_mlp(module, seed, shape)
     if error:

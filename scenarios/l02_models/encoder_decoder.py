@@ -6,10 +6,9 @@ from hypothesis import strategies as st
 
 from bughunt.placement import plain
 from scenarios._pictures import tensor_heat
-from scenarios._support import assert_close, assert_same, check, seeds
-from scenarios.l02_models._models import (
+from scenarios._support import assert_close, check, seeds
+from scenarios.l02_models._shared import (
     TOLERANCE,
-    assert_gradients,
     assert_loaded,
     assert_tensor,
     batches,
@@ -17,6 +16,8 @@ from scenarios.l02_models._models import (
     inputs,
     linear,
     load,
+    same_gradients,
+    same_outputs,
     sizes,
     state,
     tensor,
@@ -28,6 +29,7 @@ shapes = st.fixed_dictionaries({"batch": batches, "in": sizes, "hidden": st.inte
 # Every size different from the others (nothing lines up by accident), and a batch of one.
 EXAMPLES = [dict(seed=0, shape={"batch": 3, "in": 5, "hidden": 4, "latent": 2}),
             dict(seed=1, shape={"batch": 1, "in": 2, "hidden": 6, "latent": 3})]
+ONE_INPUT = "the tensor given to the model"  # an encoder or a decoder takes one
 
 
 def _mlp(prefix, fan_in, hidden, fan_out):
@@ -53,19 +55,9 @@ def _half(model, seed, shape, fan_in, fan_out):
     return {"output": tensor(output), "inputs": [plain(x)]}
 
 
-def _same_outputs(what):
-    def compare(got, expected, **example):
-        assert_loaded(got)
-        assert isinstance(got, dict), f"{what} could not be observed"
-        assert_same(got.get("inputs"), expected["inputs"], "the tensor given to the model, after the call",
-                    rtol=0, atol=0)
-        assert_tensor(got.get("output"), expected["output"], what)
-    return compare
-
-
 @check("the encoder's codes are not what a correct encoder gives with the same weights "
        "(wrong values, a range too narrow, or the wrong shape)",
-       given=dict(seed=seeds, shape=shapes), examples=EXAMPLES, compare=_same_outputs("the code"),
+       given=dict(seed=seeds, shape=shapes), examples=EXAMPLES, compare=same_outputs("the code", ONE_INPUT),
        draw=tensor_heat("output", "the codes", "latent feature"))
 def encoder_outputs(module, seed, shape):
     model = module.Encoder(shape["in"], shape["hidden"], shape["latent"])
@@ -75,7 +67,7 @@ def encoder_outputs(module, seed, shape):
 @check("the decoder's outputs are not what a correct decoder gives with the same weights "
        "(wrong values, a range too narrow, or the wrong shape)",
        given=dict(seed=seeds, shape=shapes), examples=EXAMPLES,
-       compare=_same_outputs("the decoder's output"),
+       compare=same_outputs("the decoder's output", ONE_INPUT),
        draw=tensor_heat("output", "the decoder's output"))
 def decoder_outputs(module, seed, shape):
     model = module.Decoder(shape["latent"], shape["hidden"], shape["in"])
@@ -113,7 +105,7 @@ def full_model_routes(module, seed, shape):
 @check("training the full model would move the encoder's or the decoder's weights differently "
        "from a correct model",
        given=dict(seed=seeds, shape=shapes), examples=EXAMPLES,
-       compare=lambda got, expected, **example: assert_gradients(got, expected, {"x": "the input `x`"}))
+       compare=same_gradients({"x": "the input `x`"}))
 def full_model_gradients(module, seed, shape):
     model, weights, error = _full_model(module, seed, shape)
     if error:

@@ -8,14 +8,15 @@ from bughunt.placement import device
 from scenarios._pictures import RecordedCrossEntropy, losses
 from scenarios._support import (
     arrive_dirty,
-    assert_same_loss,
-    assert_same_parameters,
     batch_sizes,
     check,
     classification_batches,
     classifier,
     loss_value,
     parameters,
+    same_loss_type,
+    same_parameters,
+    same_returned_loss,
     seeded,
     seeds,
 )
@@ -28,13 +29,9 @@ def _epoch(module, model, seed, sizes, lr, features=5, classes=3, loss_fn=None):
                   device())
 
 
-def _same_parameters(got, expected, **example):
-    assert_same_parameters(got["parameters"], expected["parameters"])
-
-
 @check("after one epoch the model's weights are not what a correct training loop gives",
        given=dict(seed=seeds, sizes=batch_sizes, lr=st.sampled_from([0.05, 0.5])),
-       examples=[dict(seed=0, sizes=[4, 4, 1], lr=0.5)], compare=_same_parameters, priority=60,
+       examples=[dict(seed=0, sizes=[4, 4, 1], lr=0.5)], compare=same_parameters, priority=60,
        draw=losses("batch"))
 def same_updates(module, seed, sizes, lr):
     model = classifier(seed, 5, 3)
@@ -44,24 +41,16 @@ def same_updates(module, seed, sizes, lr):
     return {"parameters": parameters(model), "losses": loss_fn.values}
 
 
-def _same_loss(got, expected, **example):
-    assert_same_loss(got, expected)
-
-
 @check("the reported epoch loss is not the mean loss over the epoch's samples",
        given=dict(seed=seeds, sizes=batch_sizes), examples=[dict(seed=1, sizes=[5, 5, 2])],
-       compare=_same_loss, priority=70)
+       compare=same_returned_loss, priority=70)
 def same_loss(module, seed, sizes):
     return loss_value(_epoch(module, classifier(seed, 5, 3), seed, sizes, 0.5))
 
 
-def _same_type(got, expected, **example):
-    assert got == expected, f"the returned loss is a {got}, where a correct run returns a Python {expected}"
-
-
 @check("the reported loss is not a Python float (a tensor, say), even where its value is right",
        given=dict(seed=seeds, sizes=batch_sizes), examples=[dict(seed=2, sizes=[4, 3])],
-       compare=_same_type, priority=50, max_examples=3)
+       compare=same_loss_type, max_examples=3)
 def loss_is_a_float(module, seed, sizes):
     # Checked before the value, so a loss of the right value in the wrong type is named as such.
     return type(_epoch(module, classifier(seed, 5, 3), seed, sizes, 0.0)).__name__
@@ -69,7 +58,7 @@ def loss_is_a_float(module, seed, sizes):
 
 @check("the reported loss is not the cross-entropy of the model's logits, averaged over the samples",
        given=dict(seed=seeds, sizes=batch_sizes), examples=[dict(seed=2, sizes=[4, 3])],
-       compare=_same_loss, priority=55, max_examples=6)
+       compare=same_returned_loss, priority=55, max_examples=6)
 def loss_of_logits(module, seed, sizes):
     # A learning rate of 0 keeps the weights still: whatever the updates do, every batch's
     # loss is the untrained model's, so only how the loss is computed and averaged counts.

@@ -1,6 +1,6 @@
 """What the classic series' checks share: weights set by name, plain batches, histories.
 
-Observation helpers run on both sides; `assert_same_history` runs in the judge.
+Observation helpers run on both sides; `assert_same_history` and `same_training` run in the judge.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from bughunt.placement import plain
-from scenarios._support import Loader, assert_same
+from scenarios._support import Loader, assert_same, assert_same_parameters
 
 
 def dense(tensor: torch.Tensor) -> torch.Tensor:
@@ -50,3 +50,11 @@ def assert_same_history(got, expected, what: str = "the losses") -> None:
     assert isinstance(got, (list, tuple)), f"{what} should be a list, got {type(got).__name__}"
     assert len(got) == len(expected), f"{what} have {len(got)} entries for {len(expected)} epochs"
     assert_same(got, expected, what, rtol=1e-4, atol=1e-5)
+
+
+def same_training(got, expected, **example) -> None:
+    """The comparison of two `{"losses": train(...), "parameters": parameters(model)}`
+    observations: the per-epoch losses first, then the trained weights."""
+    assert isinstance(got, dict) and list(got) == list(expected), "train did not return the list of losses"
+    assert_same_history(got["losses"], expected["losses"])
+    assert_same_parameters(got["parameters"], expected["parameters"], "the trained weights")

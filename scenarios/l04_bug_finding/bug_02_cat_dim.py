@@ -4,14 +4,10 @@ import torch
 from hypothesis import strategies as st
 
 from bughunt.placement import plain
-from scenarios._support import assert_same, check, seeds
+from scenarios._support import check, same, seeds
 from scenarios.l04_bug_finding._shared import fill_parameters
 
 sizes = st.integers(1, 4)
-
-
-def _same_logits(got, expected, **example):
-    assert_same(got, expected, "the logits")
 
 
 @check("the logits are not computed from each sample's own image and text features",
@@ -19,7 +15,7 @@ def _same_logits(got, expected, **example):
        examples=[dict(seed=0, batch=3, image=4, text=2, classes=3),
                  dict(seed=1, batch=2, image=2, text=2, classes=2),
                  dict(seed=2, batch=1, image=3, text=1, classes=1)],
-       compare=_same_logits)
+       compare=same("the logits"))
 def fuses_features(module, seed, batch, image, text, classes):
     model = module.FusionClassifier(image, text, classes)
     fill_parameters(model, seed)

@@ -4,12 +4,8 @@ import torch
 from hypothesis import strategies as st
 
 from bughunt.placement import plain
-from scenarios._support import assert_same, check, seeds
+from scenarios._support import check, same, seeds
 from scenarios.l04_bug_finding._shared import fill_parameters
-
-
-def _same_logits(got, expected, **example):
-    assert_same(got, expected, "the logits", rtol=1e-4, atol=1e-5)
 
 
 @check("the CNN does not return one row of logits per image",
@@ -17,7 +13,7 @@ def _same_logits(got, expected, **example):
                   height=st.integers(2, 7), width=st.integers(2, 7), classes=st.integers(1, 3)),
        examples=[dict(seed=0, batch=3, channels=2, height=6, width=4, classes=3),
                  dict(seed=1, batch=1, channels=1, height=5, width=3, classes=2)],
-       compare=_same_logits)
+       compare=same("the logits", rtol=1e-4, atol=1e-5))
 def logits_per_image(module, seed, batch, channels, height, width, classes):
     model = module.SmallCNN(channels, classes, height, width)
     fill_parameters(model, seed, scale=0.3)

@@ -10,6 +10,8 @@ from scenarios.l04_bug_finding._shared import assert_same_history, fill_paramete
 
 
 def _same_training(got, expected, **example):
+    # `same_training` with the weights judged before the losses: the stale gradient shows first
+    # in the weights it moved, and this bug's failure has always been worded so.
     assert isinstance(got, dict) and list(got) == list(expected), "train did not return the list of losses"
     assert_same_parameters(got["parameters"], expected["parameters"], "the trained weights")
     assert_same_history(got["losses"], expected["losses"])

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from torch import nn
 
 from bughunt.placement import device, plain
-from scenarios._support import assert_same, check, finite, seeds
+from scenarios._support import assert_same, check, finite, same, seeds
 
 LAYERS = ["Linear", "BatchNorm1d", "ReLU", "Dropout"]
 widths = st.integers(1, 6)
@@ -112,17 +112,13 @@ def backbone_features(module, seed, batch, in_features, hidden, dropout):
     return _outputs(backbone, _inputs(generator, batch, in_features))
 
 
-def _same_logits(got, expected, **example):
-    assert_same(got, expected, "the logits")
-
-
 @check("the head does not give one row of logits per sample (a batch of one included)",
        given=dict(seed=seeds, batch=st.integers(1, 5), hidden=widths, classes=st.integers(1, 4),
                   pooled=st.booleans()),
        examples=[dict(seed=0, batch=1, hidden=4, classes=3, pooled=False),
                  dict(seed=1, batch=1, hidden=3, classes=2, pooled=True),
                  dict(seed=2, batch=3, hidden=5, classes=4, pooled=False)],
-       compare=_same_logits)
+       compare=same("the logits"))
 def head_logits(module, seed, batch, hidden, classes, pooled):
     head = module.Head(hidden, classes)
     generator = torch.Generator().manual_seed(seed)

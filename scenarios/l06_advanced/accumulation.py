@@ -12,13 +12,14 @@ from bughunt.placement import device
 from scenarios._pictures import RecordedCrossEntropy, losses
 from scenarios._support import (
     arrive_dirty,
-    assert_same_loss,
-    assert_same_parameters,
     check,
     classification_batches,
     classifier,
     loss_value,
     parameters,
+    same_loss_type,
+    same_parameters,
+    same_returned_loss,
     seeded,
     seeds,
 )
@@ -35,10 +36,6 @@ def _epoch(module, model, seed, sizes, accum, lr=0.5, loss_fn=None):
                   loss_fn or nn.CrossEntropyLoss(), accum, device())
 
 
-def _same_parameters(got, expected, **example):
-    assert_same_parameters(got["parameters"], expected["parameters"])
-
-
 @check("after one epoch the model's weights are not what correct gradient accumulation gives",
        given=dict(seed=seeds, sizes=loader_sizes, accum=accum_steps),
        examples=[dict(seed=0, sizes=[3, 3, 3, 3, 3], accum=2),  # groups of 2, 2 and a last one of 1
@@ -47,7 +44,7 @@ def _same_parameters(got, expected, **example):
                  dict(seed=3, sizes=[4, 4, 4, 4], accum=2),  # equal groups: a stale gradient must not leak
                  dict(seed=6, sizes=[3, 2, 3, 1, 2, 3, 2], accum=4),  # 7 batches: a group of 4, then 3
                  dict(seed=7, sizes=[2, 2, 2, 2, 2, 2, 2, 2, 1], accum=3)],  # three full groups
-       compare=_same_parameters, priority=60, draw=losses("batch"))
+       compare=same_parameters, priority=60, draw=losses("batch"))
 def same_updates(module, seed, sizes, accum):
     model = classifier(seed, 5, 3)
     arrive_dirty(model, seed)
@@ -56,25 +53,17 @@ def same_updates(module, seed, sizes, accum):
     return {"parameters": parameters(model), "losses": loss_fn.values}
 
 
-def _same_loss(got, expected, **example):
-    assert_same_loss(got, expected)
-
-
 @check("the reported epoch loss is not the mean loss over the epoch's samples",
        given=dict(seed=seeds, sizes=loader_sizes, accum=accum_steps),
        examples=[dict(seed=4, sizes=[5, 5, 2], accum=2), dict(seed=8, sizes=[4, 4, 3, 4, 4, 4, 1], accum=4)],
-       compare=_same_loss, priority=70)
+       compare=same_returned_loss, priority=70)
 def same_loss(module, seed, sizes, accum):
     return loss_value(_epoch(module, classifier(seed, 5, 3), seed, sizes, accum))
 
 
-def _same_type(got, expected, **example):
-    assert got == expected, f"the returned loss is a {got}, where a correct run returns a Python {expected}"
-
-
 @check("the reported loss is not a Python float (a tensor, say), even where its value is right",
        given=dict(seed=seeds, sizes=loader_sizes, accum=accum_steps),
-       examples=[dict(seed=5, sizes=[4, 3, 2], accum=2)], compare=_same_type, priority=50, max_examples=3)
+       examples=[dict(seed=5, sizes=[4, 3, 2], accum=2)], compare=same_loss_type, max_examples=3)
 def loss_is_a_float(module, seed, sizes, accum):
     # Checked before the value, so a loss of the right value in the wrong type is named as such.
     return type(_epoch(module, classifier(seed, 5, 3), seed, sizes, accum, lr=0.0)).__name__
@@ -82,7 +71,7 @@ def loss_is_a_float(module, seed, sizes, accum):
 
 @check("the reported loss is not the cross-entropy of the model's logits, averaged over the samples",
        given=dict(seed=seeds, sizes=loader_sizes, accum=accum_steps),
-       examples=[dict(seed=5, sizes=[4, 3, 2], accum=2)], compare=_same_loss, priority=55, max_examples=6)
+       examples=[dict(seed=5, sizes=[4, 3, 2], accum=2)], compare=same_returned_loss, priority=55, max_examples=6)
 def loss_of_logits(module, seed, sizes, accum):
     # A learning rate of 0 keeps the weights still: only how the loss is computed and
     # averaged counts, whatever the accumulation does to the updates.

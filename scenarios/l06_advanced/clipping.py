@@ -10,12 +10,12 @@ from scenarios._pictures import GradNorms, field
 from scenarios._support import (
     arrive_dirty,
     assert_same_loss,
-    assert_same_parameters,
     check,
     classification_batches,
     classifier,
     loss_value,
     parameters,
+    same_parameters,
     seeded,
     seeds,
 )
@@ -39,10 +39,6 @@ def _dirty_model(seed, training):
     return model
 
 
-def _same_parameters(got, expected, **example):
-    assert_same_parameters(got["parameters"], expected["parameters"])
-
-
 def _norms(got, expected, max_norm, **example):
     return [series.line(f"gradient norm before and after clipping (max_norm={max_norm:g})", "",
                         "global gradient norm", field(got, "grad_norms"), expected["grad_norms"],
@@ -53,7 +49,7 @@ def _norms(got, expected, max_norm, **example):
        given=dict(seed=seeds, batch_size=st.integers(1, 6), max_norm=max_norms, training=st.booleans()),
        examples=[dict(seed=0, batch_size=4, max_norm=0.05, training=True),
                  dict(seed=1, batch_size=3, max_norm=100.0, training=False)],
-       compare=_same_parameters, priority=60, draw=_norms)
+       compare=same_parameters, priority=60, draw=_norms)
 def same_update(module, seed, batch_size, max_norm, training):
     model = _dirty_model(seed, training)
     with GradNorms(model) as norms:

@@ -1,7 +1,7 @@
 """Checks for `InceptionModule`: shapes, kernels, what each output channel sees, gradients.
 
 Layer names and initialisation are the learner's choice, so nothing is loaded across by
-name (see `_common`). Which input pixels each output channel depends on tells the four
+name (see `_shared`). Which input pixels each output channel depends on tells the four
 branches apart: one pixel for the 1x1 branch, a 3x3 or 5x5 patch for the next two, and the
 position of each input channel's maximum in a 3x3 window for the pooling branch.
 """
@@ -9,20 +9,21 @@ position of each input channel's maximum in a 3x3 window for the pooling branch.
 from hypothesis import strategies as st
 
 from scenarios._support import check
-from scenarios.l12_architectures._common import (
-    assert_gradients,
+from scenarios.l12_architectures._shared import (
+    assert_gradients_reach,
     assert_independent,
     assert_same_dependence,
     assert_shapes_in_both_modes,
     built,
+    comparing,
     dependence,
-    gradients,
     images,
     independent,
     kernels,
     pixels,
     seeds,
     shapes_in_both_modes,
+    train_gradients,
 )
 
 small = st.integers(1, 3)
@@ -41,10 +42,6 @@ def _call(in_channels, widths, **example) -> str:
     return "InceptionModule({})".format(", ".join([str(in_channels)] + [f"{k}={widths[k]}" for k in names]))
 
 
-def _shapes(got, expected, **example):
-    assert_shapes_in_both_modes(got, expected, _call(**example))
-
-
 @check("the Inception module's output does not keep the input's H and W with c1 + c3 + c5 + pool_proj channels",
        given=dict(seed=seeds, batch=st.integers(1, 3), in_channels=st.integers(1, 4), widths=widths,
                   height=pixels, width=pixels),
@@ -52,7 +49,7 @@ def _shapes(got, expected, **example):
                       widths=dict(c1=2, c3_reduce=1, c3=3, c5_reduce=2, c5=1, pool_proj=2)),
                  dict(seed=1, batch=1, in_channels=2, height=7, width=4,
                       widths=dict(c1=2, c3_reduce=2, c3=2, c5_reduce=2, c5=2, pool_proj=2))],
-       compare=_shapes, max_examples=10)
+       compare=comparing(assert_shapes_in_both_modes, _call), max_examples=10)
 def output_shape(module, seed, batch, in_channels, widths, height, width):
     block = _module(module, in_channels, widths, seed)
     return shapes_in_both_modes(block, images(seed, batch, in_channels, height, width))
@@ -96,27 +93,20 @@ def branch_fields(module, seed, in_channels, widths, height, width):
     return dependence(block, images(seed, 1, in_channels, height, width), channels, where)
 
 
-def _independent(got, expected, **example):
-    assert_independent(got, expected, _call(**example))
-
-
 @check("in eval mode, a sample's output depends on the other samples in its batch",
        given=dict(seed=seeds, in_channels=st.integers(1, 3), widths=widths, batch=st.integers(2, 3),
                   height=pixels, width=pixels),
-       compare=_independent, max_examples=5)
+       compare=comparing(assert_independent, _call), max_examples=5)
 def per_sample(module, seed, in_channels, widths, batch, height, width):
     return independent(_module(module, in_channels, widths, seed), images(seed, batch, in_channels, height, width))
 
 
-def _gradients(got, expected, **example):
-    assert_gradients(got, expected, _call(**example))
-
-
 @check("training would leave some of the Inception module's weights, or its input, without a gradient",
        given=dict(seed=seeds, in_channels=st.integers(1, 3), widths=widths, height=pixels, width=pixels),
-       compare=_gradients, max_examples=5)
+       compare=comparing(assert_gradients_reach, _call), max_examples=5)
 def gradients_reach(module, seed, in_channels, widths, height, width):
-    return gradients(_module(module, in_channels, widths, seed), images(seed, 2, in_channels, height, width), seed)
+    block = _module(module, in_channels, widths, seed)
+    return train_gradients(block, images(seed, 2, in_channels, height, width), seed)
 
 
 CHECKS = (output_shape, branch_kernels, branch_fields, per_sample, gradients_reach)

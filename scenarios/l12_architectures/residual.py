@@ -1,7 +1,7 @@
 """Checks for the ResNet pieces: ResidualBlock, Bottleneck, make_layer and SmallResNet.
 
 Layer names and initialisation are the learner's choice, so nothing is loaded across by
-name (see `_common`): the checks observe shapes, the identity a block becomes with zero
+name (see `_shared`): the checks observe shapes, the identity a block becomes with zero
 weights, outputs that are never negative (the last ReLU comes after the addition), which
 input pixels feed each output pixel, gradients, per-sample independence,
 how make_layer calls the block class it is given, and the sizes SmallResNet's blocks see.
@@ -13,15 +13,15 @@ from torch import nn
 
 from bughunt import series
 from scenarios._support import assert_close, check
-from scenarios.l12_architectures._common import (
-    assert_gradients,
+from scenarios.l12_architectures._shared import (
+    assert_gradients_reach,
     assert_independent,
     assert_same_dependence,
     assert_shapes_in_both_modes,
     built,
+    comparing,
     dependence,
     described,
-    gradients,
     images,
     independent,
     outputs,
@@ -29,6 +29,7 @@ from scenarios.l12_architectures._common import (
     seeds,
     shape_text,
     shapes_in_both_modes,
+    train_gradients,
     widths,
     zeroed,
 )
@@ -50,7 +51,7 @@ def _block(module, kind: str, channels: int, out: int | None, stride: int, seed:
     return built(module.ResidualBlock(channels, out, stride=stride), seed)
 
 
-def _call(kind, channels, out, stride) -> str:
+def _call(kind, channels, out, stride, **example) -> str:
     if kind == "bottleneck":
         return f"Bottleneck({channels}, {out or channels}, stride={stride})"
     if out is None:
@@ -58,8 +59,8 @@ def _call(kind, channels, out, stride) -> str:
     return f"ResidualBlock({channels}, {out}, stride={stride})"
 
 
-def _shapes(got, expected, kind, channels, out, stride, **example):
-    assert_shapes_in_both_modes(got, expected, _call(kind, channels, out, stride))
+def _resnet_call(channels, **example) -> str:
+    return f"SmallResNet(3, in_channels={channels})"
 
 
 @check("a residual block returns the wrong shape, or fails, when it changes the resolution or the number of channels",
@@ -70,7 +71,7 @@ def _shapes(got, expected, kind, channels, out, stride, **example):
                  dict(seed=2, kind="bottleneck", channels=8, out=2, stride=2, height=7, width=4),
                  dict(seed=3, kind="bottleneck", channels=3, out=2, stride=1, height=5, width=5),
                  dict(seed=4, kind="basic", channels=4, out=None, stride=1, height=6, width=9)],
-       compare=_shapes, max_examples=8)
+       compare=comparing(assert_shapes_in_both_modes, _call), max_examples=8)
 def block_shapes(module, seed, kind, channels, out, stride, height, width):
     block = _block(module, kind, channels, out, stride, seed)
     return shapes_in_both_modes(block, images(seed, 2, channels, height, width))
@@ -124,24 +125,16 @@ def outputs_non_negative(module, seed, kind, channels, out, stride, height, widt
     return outputs(block, images(seed, 2, channels, height, width))
 
 
-def _field(got, expected, kind, channels, out, stride, **example):
-    assert_same_dependence(got, expected, _call(kind, channels, out, stride))
-
-
 @check("each output pixel of a residual block is computed from the wrong patch of input pixels",
        given=dict(seed=seeds, kind=kinds, channels=st.integers(1, 4), out=st.integers(1, 4),
                   stride=strides, height=pixels, width=pixels),
        examples=[dict(seed=0, kind="basic", channels=2, out=3, stride=2, height=7, width=8),
                  dict(seed=1, kind="bottleneck", channels=4, out=1, stride=2, height=8, width=7),
                  dict(seed=2, kind="basic", channels=2, out=2, stride=1, height=5, width=6)],
-       compare=_field, max_examples=8)
+       compare=comparing(assert_same_dependence, _call), max_examples=8)
 def receptive_field(module, seed, kind, channels, out, stride, height, width):
     block = _block(module, kind, channels, out, stride, seed)
     return dependence(block, images(seed, 1, channels, height, width))
-
-
-def _gradients(got, expected, kind, channels, out, stride, **example):
-    assert_gradients(got, expected, _call(kind, channels, out, stride))
 
 
 @check("training would leave some of a residual block's weights, or its input, without a gradient",
@@ -149,10 +142,10 @@ def _gradients(got, expected, kind, channels, out, stride, **example):
                   height=pixels, width=pixels),
        examples=[dict(seed=0, kind="basic", channels=2, out=4, stride=2, height=5, width=6),
                  dict(seed=1, kind="bottleneck", channels=3, out=2, stride=1, height=4, width=5)],
-       compare=_gradients, max_examples=6)
+       compare=comparing(assert_gradients_reach, _call), max_examples=6)
 def gradients_reach(module, seed, kind, channels, out, stride, height, width):
     block = _block(module, kind, channels, out, stride, seed)
-    return gradients(block, images(seed, 2, channels, height, width), seed)
+    return train_gradients(block, images(seed, 2, channels, height, width), seed)
 
 
 class _Probe(nn.Module):
@@ -283,7 +276,7 @@ def _model(module, kind, channels, seed):
 
 
 def _independent(got, expected, kind, channels, **example):
-    name = {"resnet": f"SmallResNet(3, in_channels={channels})"}.get(kind) or _call(kind, channels, 2, 2)
+    name = _resnet_call(channels) if kind == "resnet" else _call(kind, channels, 2, 2)
     assert_independent(got, expected, name)
 
 
@@ -296,15 +289,11 @@ def per_sample(module, seed, kind, channels, batch, height, width):
     return independent(_model(module, kind, channels, seed), images(seed, batch, channels, height, width))
 
 
-def _model_gradients(got, expected, channels, **example):
-    assert_gradients(got, expected, f"SmallResNet(3, in_channels={channels})")
-
-
 @check("training SmallResNet would leave some of its weights, or its input, without a gradient",
        given=dict(seed=seeds, channels=st.integers(1, 3), height=pixels, width=pixels),
-       compare=_model_gradients, max_examples=2)
+       compare=comparing(assert_gradients_reach, _resnet_call), max_examples=2)
 def resnet_gradients(module, seed, channels, height, width):
-    return gradients(_model(module, "resnet", channels, seed), images(seed, 2, channels, height, width), seed)
+    return train_gradients(_model(module, "resnet", channels, seed), images(seed, 2, channels, height, width), seed)
 
 
 # Cheap, telling checks first: a mutant is decided by its first failing check.

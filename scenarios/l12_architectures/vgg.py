@@ -1,7 +1,7 @@
 """Checks for `VGGBlock` and `SimpleCNN`: shapes, kernels, gradients, per-sample independence.
 
 Layer names and initialisation are the learner's choice, so nothing is loaded across by
-name (see `_common`). SimpleCNN's outputs are logits: not probabilities (rows of values in
+name (see `_shared`). SimpleCNN's outputs are logits: not probabilities (rows of values in
 [0, 1] that sum to 1), which is what a softmax at the end would make them.
 """
 
@@ -9,12 +9,12 @@ import torch
 from hypothesis import strategies as st
 
 from scenarios._support import check
-from scenarios.l12_architectures._common import (
-    assert_gradients,
+from scenarios.l12_architectures._shared import (
+    assert_gradients_reach,
     assert_independent,
     assert_shapes_in_both_modes,
     built,
-    gradients,
+    comparing,
     images,
     independent,
     kernels,
@@ -22,6 +22,7 @@ from scenarios.l12_architectures._common import (
     pixels,
     seeds,
     shapes_in_both_modes,
+    train_gradients,
     widths,
 )
 
@@ -36,16 +37,12 @@ def _block_call(in_channels, out_channels, num_convs, **example) -> str:
     return f"VGGBlock({in_channels}, {out_channels}, num_convs={num_convs})"
 
 
-def _block_shapes(got, expected, **example):
-    assert_shapes_in_both_modes(got, expected, _block_call(**example))
-
-
 @check("a VGG block does not halve the height and width of its input, or gives the wrong number of channels",
        given=dict(seed=seeds, batch=st.integers(1, 3), in_channels=widths, out_channels=widths,
                   num_convs=convs, height=pixels, width=pixels),
        examples=[dict(seed=0, batch=2, in_channels=3, out_channels=5, num_convs=2, height=7, width=4),
                  dict(seed=1, batch=1, in_channels=2, out_channels=2, num_convs=1, height=4, width=9)],
-       compare=_block_shapes, max_examples=10)
+       compare=comparing(assert_shapes_in_both_modes, _block_call), max_examples=10)
 def block_shapes(module, seed, batch, in_channels, out_channels, num_convs, height, width):
     block = _block(module, in_channels, out_channels, num_convs, seed)
     return shapes_in_both_modes(block, images(seed, batch, in_channels, height, width))
@@ -73,16 +70,12 @@ def _model_call(in_channels, num_classes, **example) -> str:
     return f"SimpleCNN({in_channels}, {num_classes})"
 
 
-def _logits(got, expected, **example):
-    assert_shapes_in_both_modes(got, expected, _model_call(**example))
-
-
 @check("SimpleCNN does not return one row of num_classes logits per image, for every image size",
        given=dict(seed=seeds, batch=st.integers(1, 3), in_channels=st.integers(1, 3),
                   num_classes=st.integers(2, 5), height=pixels, width=pixels),
        examples=[dict(seed=0, batch=1, in_channels=3, num_classes=4, height=9, width=5),
                  dict(seed=1, batch=3, in_channels=1, num_classes=2, height=4, width=7)],
-       compare=_logits, max_examples=10)
+       compare=comparing(assert_shapes_in_both_modes, _model_call), max_examples=10)
 def logits_shape(module, seed, batch, in_channels, num_classes, height, width):
     model = _model(module, in_channels, num_classes, seed)
     return shapes_in_both_modes(model, images(seed, batch, in_channels, height, width))
@@ -125,32 +118,24 @@ def _build(module, kind, in_channels, seed):
     return _model(module, in_channels, 3, seed)
 
 
-def _independent(got, expected, **example):
-    assert_independent(got, expected, _what(**example))
-
-
 @check("a sample's output depends on the other samples in its batch",
        given=dict(seed=seeds, kind=st.sampled_from(["block", "model"]), in_channels=st.integers(1, 3),
                   batch=st.integers(2, 4), height=pixels, width=pixels),
        examples=[dict(seed=0, kind="model", in_channels=2, batch=3, height=5, width=8)],
-       compare=_independent, max_examples=6)
+       compare=comparing(assert_independent, _what), max_examples=6)
 def per_sample(module, seed, kind, in_channels, batch, height, width):
     model = _build(module, kind, in_channels, seed)
     return independent(model, images(seed, batch, in_channels, height, width))
-
-
-def _gradients(got, expected, **example):
-    assert_gradients(got, expected, _what(**example))
 
 
 @check("training would leave some of the weights, or the input, without a gradient",
        given=dict(seed=seeds, kind=st.sampled_from(["block", "model"]), in_channels=st.integers(1, 3),
                   height=pixels, width=pixels),
        examples=[dict(seed=0, kind="model", in_channels=3, height=6, width=9)],
-       compare=_gradients, max_examples=6)
+       compare=comparing(assert_gradients_reach, _what), max_examples=6)
 def gradients_reach(module, seed, kind, in_channels, height, width):
     model = _build(module, kind, in_channels, seed)
-    return gradients(model, images(seed, 2, in_channels, height, width), seed)
+    return train_gradients(model, images(seed, 2, in_channels, height, width), seed)
 
 
 CHECKS = (block_shapes, logits_shape, returns_logits, block_kernels, per_sample, gradients_reach)

@@ -117,7 +117,7 @@ def independent(model: nn.Module, x: torch.Tensor) -> dict:
     return {"output": described(together), "together": raw(together), "alone": [raw(a) for a in alone]}
 
 
-def gradients(model: nn.Module, x: torch.Tensor, seed: int) -> dict:
+def train_gradients(model: nn.Module, x: torch.Tensor, seed: int) -> dict:
     """Train mode, one backward of a weighted sum of the output: every gradient, as it is."""
     model.train()
     x = x.clone().requires_grad_(True)
@@ -145,6 +145,14 @@ def kernels(model: nn.Module) -> list[list[int]]:
 
 
 # --- comparisons (judge side) -----------------------------------------------------------------
+
+def comparing(assertion, call):
+    """A check's comparison: `assertion(got, expected, call(**example))`, one of the `assert_*`
+    helpers below, with the model under test named by `call` as the failing example built it."""
+    def compare(got, expected, **example) -> None:
+        assertion(got, expected, call(**example))
+    return compare
+
 
 def shape_text(observed) -> str:
     if isinstance(observed, dict) and "shape" in observed:
@@ -181,7 +189,9 @@ def assert_independent(got, expected, what: str) -> None:
         "samples leak into each other")
 
 
-def assert_gradients(got, expected, what: str) -> None:
+def assert_gradients_reach(got, expected, what: str) -> None:
+    """A `train_gradients` observation has a finite gradient for every parameter and a nonzero
+    one for the input: whether gradients arrive, not their values (the weights are the learner's)."""
     assert isinstance(got, dict) and isinstance(got.get("parameters"), list), f"{what} could not be trained"
     grads = got["parameters"]
     assert grads, f"{what} has no parameters to train"

@@ -12,7 +12,7 @@ import torch
 from hypothesis import strategies as st
 
 from bughunt.placement import device, plain
-from scenarios._support import assert_close
+from scenarios._support import assert_close, assert_same
 
 TOLERANCE = {"rtol": 1e-4, "atol": 1e-5}  # a correct model may order its float ops differently
 
@@ -98,3 +98,21 @@ def assert_gradients(got, expected: dict, names: dict[str, str]) -> None:
             raise AssertionError(f"no gradient reaches {what}: it does not influence the output, "
                                  "or the graph is cut on the way")
         assert_tensor(g, e, f"the gradient of {what}")
+
+
+def same_gradients(names: dict[str, str]):
+    """The comparison `assert_gradients(got, expected, names)`, as a check's `compare`."""
+    def compare(got, expected, **example) -> None:
+        assert_gradients(got, expected, names)
+    return compare
+
+
+def same_outputs(what: str, given: str = "the tensors given to the model"):
+    """The comparison of two observations of a call: `output` is the tensor a correct model
+    returns (worded as `what`), and the `inputs` handed over (worded as `given`) are unchanged."""
+    def compare(got, expected, **example) -> None:
+        assert_loaded(got)
+        assert isinstance(got, dict), f"{what} could not be observed"
+        assert_same(got.get("inputs"), expected["inputs"], f"{given}, after the call", rtol=0, atol=0)
+        assert_tensor(got.get("output"), expected["output"], what)
+    return compare
