@@ -28,8 +28,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from bughunt import catalog, series
-from bughunt.judge import api
-from bughunt.judge.checking import Check, Outcome, Status, describe, run_property, show_example
+from bughunt.judge import api, examples
+from bughunt.judge.checking import Check, Outcome, Status, describe, show_example
 from bughunt.judge.reference import reference_of
 from bughunt.judge.runners import Runners
 from bughunt.judge.verdict import API, DEFAULT_TIMEOUT, FILE_WALL, IMPORTS, MIN_WALL, Job, Verdict
@@ -158,22 +158,14 @@ def with_secret(chk: Check, secret: int) -> Check:
     return replace(chk, examples=tuple(moved(e, i) for i, e in enumerate(chk.examples)))
 
 
-class _Stop(BaseException):
-    """Ends a Hypothesis run at the first failing example, carrying the outcome (a
-    BaseException, so Hypothesis neither replays nor shrinks it)."""
-
-    def __init__(self, outcome: Outcome) -> None:
-        super().__init__(outcome.status)
-        self.outcome = outcome
-
-
 class _Grading:
     """One candidate through the checks of its scenario."""
 
     def __init__(self, pool: Pool, job: Job, timeout: float) -> None:
         self.pool, self.job, self.timeout = pool, job, timeout
         self.scenario = catalog.scenario(job.scenario_id)
-        self.checks = _chosen(checks_of(job.scenario_id), job.checks)
+        # The explicit examples' seeds moved by the secret seed, once for the whole grade.
+        self.checks = tuple(with_secret(c, job.seed) for c in _chosen(checks_of(job.scenario_id), job.checks))
         self.reference = reference_of(job.scenario_id, job.device)
         self.runner = None
         self.output: list[str] = []
@@ -184,6 +176,7 @@ class _Grading:
         started = time.monotonic()
         outcomes: list[Outcome] = []
         self.reference.load()  # the cache is read before any candidate code runs
+        examples.draw_ahead(self.job.scenario_id, self.checks, self.job.seed)
         try:
             problem = self._read() or self._start()
             if problem is not None:
@@ -266,42 +259,44 @@ class _Grading:
         self.pool.give_back(runner)
 
     def _check(self, chk: Check) -> Outcome:
+        """The check on its examples, in order, until the first one that fails."""
         started = time.monotonic()
-        runner = self.runner
-        chk = with_secret(chk, self.job.seed)
         left = {"cpu": self.timeout, "wall": max(MIN_WALL, 2 * self.timeout)}  # this check's, over its examples
-
-        def prop(**drawn) -> None:
-            shown = show_example(drawn)
-            if self.wall_left <= 0:
-                raise _Stop(Outcome(chk.name, Status.TIMEOUT, chk.symptom, self._spent_message(), shown))
-            asked = time.monotonic()
-            try:
-                status, got = runner.observe(chk.name, drawn, self._budget(left["cpu"], left["wall"]))
-            except RunnerLost as lost:
-                raise _Stop(Outcome(chk.name, lost.status, chk.symptom, lost.message, shown)) from None
-            finally:
-                waited = time.monotonic() - asked
-                left["cpu"] -= runner.spent
-                left["wall"] -= waited
-                self.wall_left -= waited
-            if status != Op.OBSERVATION:
-                raise _Stop(Outcome(chk.name, Status.NOT_IMPLEMENTED if status == Op.NOT_IMPLEMENTED else Status.FAIL,
-                                    chk.symptom, got, shown, raised=status == Op.ERROR))
-            expected = self.reference.observe(chk, drawn)
-            try:
-                chk.compare(got, expected, **drawn)
-            except Exception as error:  # noqa: BLE001 - a comparison that fails, however it fails
-                raise _Stop(Outcome(chk.name, Status.FAIL, chk.symptom, describe(error), shown,
-                                    series=series.draw(chk.draw, got, expected, drawn))) from None
-
-        try:
-            run_property(chk, prop, self.job.seed)
-        except _Stop as stop:
-            stop.outcome.seconds = time.monotonic() - started
-            stop.outcome.priority = chk.priority
-            return stop.outcome
+        for drawn in examples.drawn(self.job.scenario_id, chk, self.job.seed):
+            failure = self._example(chk, drawn, left)
+            if failure is not None:
+                failure.seconds = time.monotonic() - started
+                failure.priority = chk.priority
+                return failure
         return Outcome(chk.name, Status.PASS, seconds=time.monotonic() - started)
+
+    def _example(self, chk: Check, drawn: dict, left: dict) -> Outcome | None:
+        """One example observed by the candidate's runner and compared with the reference's
+        observation; the outcome when that fails."""
+        shown = show_example(drawn)
+        if self.wall_left <= 0:
+            return Outcome(chk.name, Status.TIMEOUT, chk.symptom, self._spent_message(), shown)
+        runner = self.runner
+        asked = time.monotonic()
+        try:
+            status, got = runner.observe(chk.name, drawn, self._budget(left["cpu"], left["wall"]))
+        except RunnerLost as lost:
+            return Outcome(chk.name, lost.status, chk.symptom, lost.message, shown)
+        finally:
+            waited = time.monotonic() - asked
+            left["cpu"] -= runner.spent
+            left["wall"] -= waited
+            self.wall_left -= waited
+        if status != Op.OBSERVATION:
+            return Outcome(chk.name, Status.NOT_IMPLEMENTED if status == Op.NOT_IMPLEMENTED else Status.FAIL,
+                           chk.symptom, got, shown, raised=status == Op.ERROR)
+        expected = self.reference.observe(chk, drawn)
+        try:
+            chk.compare(got, expected, **drawn)
+        except Exception as error:  # noqa: BLE001 - a comparison that fails, however it fails
+            return Outcome(chk.name, Status.FAIL, chk.symptom, describe(error), shown,
+                           series=series.draw(chk.draw, got, expected, drawn))
+        return None
 
 
 def run(job: Job, timeout: float = DEFAULT_TIMEOUT, hidden: Iterable[Path] = ()) -> Verdict:

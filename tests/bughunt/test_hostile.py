@@ -243,7 +243,7 @@ def test_a_fork_bomb_is_bounded(tmp_path):
     document = _refused(tmp_path, WRONG + (
         "import os\n"
         "made = 0\n"
-        f"for _ in range({4 * isolation.EXTRA_TASKS}):\n"
+        f"for _ in range({8 * isolation.EXTRA_TASKS}):\n"
         "    try:\n"
         "        if os.fork() == 0:\n"
         f"            os.execvp('sleep', ['sleep', '300', '{MARK}'])\n"
@@ -252,7 +252,8 @@ def test_a_fork_bomb_is_bounded(tmp_path):
         "        break\n"
         "raise RuntimeError(f'forked: {made}')\n"))
     message = document["checks"][0]["message"]
-    assert int(message.split("forked: ")[1].split()[0]) <= isolation.EXTRA_TASKS, message
+    # Bounded near EXTRA_TASKS: a little over it when other runners of the same user end meanwhile.
+    assert int(message.split("forked: ")[1].split()[0]) < 2 * isolation.EXTRA_TASKS, message
 
 
 @pytest.mark.skipif(os.geteuid() != 0 or not Path("/etc/shadow").exists(), reason="as root only")

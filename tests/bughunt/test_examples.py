@@ -1,0 +1,58 @@
+"""Drawn once, replayed: the examples the judge walks are the ones Hypothesis would give."""
+
+from __future__ import annotations
+
+import pytest
+
+from bughunt import catalog, wire
+from bughunt.judge import examples, grader
+from bughunt.judge.checking import run_property
+
+SCENARIOS = ("l03_training.one_epoch", "l06_advanced.mixed_precision", "l12_architectures.residual")
+CHECKS = [(s, c) for s in SCENARIOS for c in grader.checks_of(s)]
+
+
+class _Enough(BaseException):
+    pass
+
+
+def _seen_until(chk, seed: int, stop_at: int) -> list:
+    """What a property that fails at its `stop_at`-th call is called with."""
+    seen = []
+
+    def prop(**example):
+        seen.append(wire.decode(wire.encode(example)))
+        if len(seen) == stop_at:
+            raise _Enough
+
+    try:
+        run_property(chk, prop, seed)
+    except _Enough:
+        pass
+    return seen
+
+
+@pytest.mark.parametrize("scenario_id, chk", CHECKS, ids=[f"{s}.{c.name}" for s, c in CHECKS])
+@pytest.mark.parametrize("seed, stop_at", [(0, 1), (1, 4), (987654321, 10**6)])
+def test_a_failing_property_sees_a_prefix_of_the_replayed_examples(scenario_id, chk, seed, stop_at):
+    graded = grader.with_secret(chk, seed)
+    replayed = examples.drawn(scenario_id, graded, seed)
+    assert replayed == [wire.decode(wire.encode(e)) for e in examples.examples_of(graded, seed)]
+    seen = _seen_until(graded, seed, stop_at)
+    assert seen == replayed[:len(seen)]
+    assert len(seen) == min(stop_at, len(replayed))
+
+
+def test_each_candidate_gets_its_own_copy():
+    chk = grader.checks_of("l03_training.one_epoch")[0]
+    first = examples.drawn("l03_training.one_epoch", chk, 0)
+    first[0]["sizes"].append(99)
+    assert examples.drawn("l03_training.one_epoch", chk, 0)[0] != first[0]
+
+
+def test_drawing_ahead_fills_what_the_grade_then_reads():
+    scenario = catalog.scenario("l02_models.blocks")
+    checks = [grader.with_secret(c, 5) for c in grader.checks_of(scenario.id)]
+    examples.draw_ahead(scenario.id, checks, 5)
+    assert [examples.drawn(scenario.id, c, 5) for c in checks] == \
+        [[wire.decode(wire.encode(e)) for e in examples.examples_of(c, 5)] for c in checks]
