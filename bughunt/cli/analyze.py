@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from bughunt.cli._shared import console, emit_json, json_option
@@ -15,8 +17,6 @@ from bughunt.cli._shared import console, emit_json, json_option
 def analyze(level: str | None, workers: int, as_json: bool) -> None:
     """Kill every mutant of LEVEL (default: all built levels) on two check seeds, and show
     the kill matrix. Exit 1 if a mutant survives or a kill depends on the seed."""
-    import sys
-
     from bughunt import catalog
     from bughunt.cli import render
     from bughunt.variants import analysis

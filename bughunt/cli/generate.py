@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import sys
@@ -83,8 +84,6 @@ def generate(level: str, count: int, seed: int | None, bug: str | None, bugs: in
 
 def _refuse_edited(out: Path) -> None:
     """Before any work: a previous hand-out in OUT whose files were edited is never overwritten."""
-    import hashlib
-
     from bughunt.errors import UsageError
 
     manifest = out / "manifest.json"

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import select
 import sys
+import termios
 import time
+import tty
 from pathlib import Path
 
 import click
@@ -30,9 +33,6 @@ def _single_keys():
     if not sys.stdin.isatty():
         yield
         return
-    import termios
-    import tty
-
     fd = sys.stdin.fileno()
     saved = termios.tcgetattr(fd)
     try:
@@ -166,8 +166,6 @@ class _Session:
         return True
 
     def next(self) -> None:
-        import random
-
         from bughunt.learner import serving
 
         step = serving.next_step(self.space)

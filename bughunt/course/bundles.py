@@ -12,6 +12,7 @@ never sees it (not mounted with namespaces; unreadable to its unprivileged uid w
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 import stat
 import subprocess
@@ -75,8 +76,6 @@ export BUGHUNT_COURSE_KEY="${{BUGHUNT_COURSE_KEY:-$(dirname "$0")/{key}}}"
 
 
 def _script(template: str) -> str:
-    import shlex
-
     return template.format(python=_PYTHON.format(exporter=shlex.quote(sys.executable)), key=autograder.KEY)
 
 DOCKERFILE = f"""# The grading image for PrairieLearn (no network while grading: everything is installed here).

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import shutil
+import site
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -52,8 +53,6 @@ def test_check(check):
 
 
 def _pytest_runner(scenario: Scenario, file_name: str) -> str:
-    import site
-
     import bughunt
     from bughunt.judge.reference import cache_dir
 

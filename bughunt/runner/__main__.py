@@ -197,11 +197,11 @@ def _answer(channel, checks: dict, request: dict, snapshot) -> None:
         send(frame(seal(payload, key, counter)))
         counter += 1
 
-    def intact() -> bool:
+    def intact(audited: bool = False) -> bool:
         """Nothing of the grader's was touched; else the verdict says so and the child ends.
         That reply is built by hand from str and bytes methods only: the encoder's helpers
         (json, ...) may be the candidate's now, and must not run beside the key."""
-        problem = ", ".join(flagged) or changed()
+        problem = ", ".join(flagged) or changed(audited)
         if problem:
             text = "".join(c for c in ("tampering detected: " + problem)[:500] if c in safe)
             header = ('{"$d":{"op":"' + tampered_op + '","message":"' + text + '"}}').encode()
@@ -213,7 +213,7 @@ def _answer(channel, checks: dict, request: dict, snapshot) -> None:
     loaded, module = _in_thread(_loading(request["source"], request["filename"], request["module"]))
     if module is tampered_box:
         flagged.append("the runner's result was written by the candidate")
-    if not intact():
+    if not intact(audited=True):
         return
     if not loaded:
         reply(encode({"op": wire.Op.LOAD_FAILED,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import secrets
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -59,7 +60,6 @@ _starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bughunt-runner-
 
 class RunnerLost(Exception):
     """The runner broke the protocol, died or missed a deadline; it has been killed."""
-
     def __init__(self, status: Status, message: str, tampered: bool = False) -> None:
         super().__init__(message)
         self.status = status  # TIMEOUT, CRASH, or FAIL when the candidate tampered
@@ -374,6 +374,4 @@ def _processes() -> dict[int, tuple[int, int]]:
 
 
 def _remove(folder: str) -> None:
-    import shutil
-
     shutil.rmtree(folder, ignore_errors=True)

@@ -8,7 +8,8 @@ the socket. Two guards, both set up by trusted code before the candidate's first
   `scenarios.*` and the modules the wire uses (json, struct, socket, hmac, torch's own
   namespace) hold, with each function's code, defaults and closure, each class's methods
   and each `Check`'s fields. `changed()` compares them again after the import and after
-  every observation: anything replaced is tampering.
+  every observation (there without what the hook already guards): anything replaced is
+  tampering.
 - `install_audit_hook`: the interpreter's audit events for the usual tools of tampering
   (ctypes, tracing and profiling hooks, the garbage collector's object walks, other
   threads' frames, `/proc/*/mem`, a frame of the runner's own, rewriting a protected
@@ -104,8 +105,13 @@ def _kept(value: object, own: bool) -> bool:
 
 
 def _checker(modules, functions, classes, checks, loaded: dict, length):
-    def changed() -> str | None:
-        """What was replaced since the snapshot, in a few words; None when nothing was."""
+    def changed(audited: bool = True) -> str | None:
+        """What was replaced since the snapshot, in a few words; None when nothing was.
+
+        `audited=False` leaves out each function's `__code__`, `__defaults__` and
+        `__kwdefaults__`: reading them raises an audit event per function (thousands of calls
+        of the hook, milliseconds per observation), and writing them on a protected function
+        is refused by the hook where it happens. The runner reads them once, after the import."""
         for name, module, namespace, kept in modules:
             if loaded.get(name) is not module:
                 return "the module " + name + " was replaced"
@@ -114,8 +120,9 @@ def _checker(modules, functions, classes, checks, loaded: dict, length):
                     return name + "." + key + " was replaced"
         for function, (code, defaults, kwdefaults, contents) in functions:
             cells = function.__closure__ or ()
-            same = function.__code__ is code and function.__defaults__ is defaults and \
-                function.__kwdefaults__ is kwdefaults and length(cells) == length(contents)
+            same = length(cells) == length(contents) and (not audited or function.__code__ is code and
+                                                          function.__defaults__ is defaults and
+                                                          function.__kwdefaults__ is kwdefaults)
             index = 0  # no enumerate: only what was bound before the candidate ran is called here
             for cell in cells if same else ():
                 try:

@@ -14,6 +14,7 @@ reason) or a weakness of the checks; a declaration that no longer matches is fla
 from __future__ import annotations
 
 import ast
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -166,8 +167,6 @@ def _passes_file():
 
 
 def _passed_before() -> set[tuple[str, int]]:
-    import json
-
     try:
         return {(scenario, seed) for scenario, seed in json.loads(_passes_file().read_text())}
     except (OSError, ValueError, TypeError):
@@ -176,8 +175,6 @@ def _passed_before() -> set[tuple[str, int]]:
 
 def _remember_passes(known: set[tuple[str, int]], jobs: list[grader.Job],
                      verdicts: list[grader.Verdict]) -> None:
-    import json
-
     from bughunt.judge.reference import write_atomically
 
     passed = known | {(job.scenario_id, job.seed) for job, verdict in zip(jobs, verdicts) if verdict.passed}

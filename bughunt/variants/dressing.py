@@ -10,6 +10,8 @@ can tell a half fix from a whole one.
 from __future__ import annotations
 
 import difflib
+import io
+import tokenize
 from collections import Counter
 from collections.abc import Iterable
 
@@ -99,9 +101,6 @@ def bugs_left(scenario: Scenario, manifest: Manifest, source: str) -> int | None
 
 def _lines(source: str) -> Counter:
     """The code of each line, comments and spacing aside: `x=f(y)  # ...` is `x = f ( y )`."""
-    import io
-    import tokenize
-
     skip = (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT,
             tokenize.ENDMARKER)
     rows: dict[int, list[str]] = {}

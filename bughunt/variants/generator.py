@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import random
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from bughunt.catalog import Scenario
@@ -74,7 +75,6 @@ def source_hash(source: str) -> str:
 @dataclass(frozen=True)
 class _Killed:
     """A kept bug: its mutant, the check that killed it, the most telling failure."""
-
     mutant: Mutant
     killer: str
     telling: Outcome
@@ -176,7 +176,6 @@ def _disguise(pool: grader.Pool, killed: list[_Killed], count: int, seed: int, d
     """Up to `count` distinct disguised texts, round-robin over the kept bugs; each must
     still fail the check that killed its bug. The next batch is disguised here while the
     runners confirm the last one (camouflage is this process's work, checks the runners')."""
-    from concurrent.futures import ThreadPoolExecutor
 
     chosen: list[Variant] = []
     seen = set(exclude)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -31,8 +32,6 @@ def new(level: str, roster_path: Path, out: Path, seed: int | None, bugs: int, d
     site before every site is used; every hand-out is disguised with its own camouflage
     seed, which is also its fingerprint when a file is handed in by someone else.
     """
-    from collections import Counter
-
     from bughunt import catalog
     from bughunt.course import handouts, record, roster
 
