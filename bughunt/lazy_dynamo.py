@@ -5,15 +5,18 @@ optimizer is built or stepped, only to ask it to leave a function alone (`disabl
 mark a graph break: both are no-ops in eager code. DistributedDataParallel and
 `init_process_group` ask two more questions whose eager answers are fixed (which DDP
 optimizer mode, and to clear a cache that is empty). The stand-in answers those itself and
-imports the real `torch._dynamo` the moment anything else is asked of it (`torch.compile`,
-checkpoint's config, …), so code that needs the real thing still gets it.
+hands out the real `config` module alone (checkpoint reads one flag of it), and imports the
+real `torch._dynamo` the moment anything else is asked of it (`torch.compile`, …), so code
+that needs the real thing still gets it.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 import types
+from pathlib import Path
 
 
 class _StandIn(types.ModuleType):
@@ -32,7 +35,29 @@ class _StandIn(types.ModuleType):
     def __getattr__(self, name: str):
         if name.startswith("__"):
             raise AttributeError(name)
+        if name == "config":
+            self.config = _config()
+            return self.config
         return getattr(real(), name)
+
+
+def _config() -> types.ModuleType:
+    """The real `torch._dynamo.config`, loaded from its file without its package (tens of
+    milliseconds): eager `torch.utils.checkpoint` reads a flag of it on every call. Should
+    the real package be imported later, it finds this module in `sys.modules` and keeps it."""
+    name = "torch._dynamo.config"
+    if name not in sys.modules:
+        import torch
+
+        spec = importlib.util.spec_from_file_location(name, Path(torch.__file__).parent / "_dynamo" / "config.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[name]
+            raise
+    return sys.modules[name]
 
 
 class _Answers(types.ModuleType):

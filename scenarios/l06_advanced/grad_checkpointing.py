@@ -17,10 +17,6 @@ import math
 
 import torch
 from hypothesis import strategies as st
-
-# torch.utils.checkpoint needs the real torch._dynamo: seconds of imports that the judge and
-# the runner put off until first use. Paid once here, with the checks, not inside a check.
-from torch._dynamo import config as _dynamo_config  # noqa: F401
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from bughunt.placement import device, plain
