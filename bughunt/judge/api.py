@@ -10,12 +10,12 @@ SyntaxError where it is.
 from __future__ import annotations
 
 import ast
-import threading
 from functools import cache
 from pathlib import Path
 
+from bughunt import syntax
+
 MAX_SOURCE = 2**20  # characters: a solution is a few hundred lines
-_parsing = threading.Lock()  # CPython 3.11's ast.parse is not safe across threads
 
 
 @cache
@@ -23,10 +23,9 @@ def public_api(reference: Path, checks: Path) -> tuple[str, ...]:
     """The reference's top-level public functions and classes that the checks ask for by
     name (`module.<name>`), in file order. A helper the checks never call is the author's
     choice: a correct solution may do without it."""
-    with _parsing:
-        tree = ast.parse(reference.read_text(encoding="utf-8"))
-        asked = {node.attr for node in ast.walk(ast.parse(checks.read_text(encoding="utf-8")))
-                 if isinstance(node, ast.Attribute)}
+    tree = syntax.parse(reference.read_text(encoding="utf-8"))
+    asked = {node.attr for node in ast.walk(syntax.parse(checks.read_text(encoding="utf-8")))
+             if isinstance(node, ast.Attribute)}
     return tuple(node.name for node in tree.body
                  if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
                  and not node.name.startswith("_") and node.name in asked)
@@ -36,8 +35,7 @@ def missing(source: str, reference: Path, checks: Path) -> list[str] | None:
     """The public names `source` does not bind at its top level; None when it does not parse
     (the import will say why)."""
     try:
-        with _parsing:
-            tree = ast.parse(source)
+        tree = syntax.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     bound: set[str] = set()

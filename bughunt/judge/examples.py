@@ -18,14 +18,15 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
-from bughunt import wire
+from bughunt import syntax, wire
 from bughunt.judge.checking import Check, run_property
 
 
 def examples_of(chk: Check, seed: int) -> list[dict[str, Any]]:
     """Every example `run_property(chk, prop, seed)` calls a passing `prop` with, in order."""
     drawn: list[dict[str, Any]] = []
-    run_property(chk, lambda **example: drawn.append(example), seed)
+    with syntax.LOCK:  # Hypothesis parses sources of its own (`bughunt.syntax`)
+        run_property(chk, lambda **example: drawn.append(example), seed)
     return drawn
 
 

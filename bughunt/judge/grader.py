@@ -176,9 +176,11 @@ class _Grading:
         started = time.monotonic()
         outcomes: list[Outcome] = []
         self.reference.load()  # the cache is read before any candidate code runs
-        examples.draw_ahead(self.job.scenario_id, self.checks, self.job.seed)
         try:
-            problem = self._read() or self._start()
+            problem = self._read()
+            if problem is None:
+                examples.draw_ahead(self.job.scenario_id, self.checks, self.job.seed)
+                problem = self._start()
             if problem is not None:
                 outcomes.append(problem)
             else:

@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--channel", type=int, required=True, help="the socket's file descriptor")
     parser.add_argument("--user", type=int, help="the uid to become before any candidate runs (we are root)")
+    parser.add_argument("--preload", default="", help="reference modules to load before becoming --user")
     parser.add_argument("--own-pid-namespace", action="store_true",
                         help="every other process in sight is a candidate's (bubblewrap's PID namespace)")
     options = parser.parse_args(argv)
@@ -63,8 +64,11 @@ def main(argv: list[str] | None = None) -> None:
     if options.user is not None and not options.own_pid_namespace:
         # Without bubblewrap's binds (which open the folders on the way), `options.user` may not
         # be allowed to read this Python's files at all (a checkout or pyenv in a 0700 folder):
-        # load now the one large module the checks may ask for later.
+        # load now the one large module the checks may ask for later, and the reference
+        # modules the judged file may import (the candidate may read them under `uid` anyway).
         lazy_dynamo.real()
+        for name in filter(None, options.preload.split(",")):
+            importlib.import_module(name)
     snapshot = integrity.Snapshot()
     if options.user is not None:
         from bughunt.runner import isolation

@@ -3,7 +3,7 @@ against, the judge's cache or the learner's workspace; only the earlier-level re
 files the judged references themselves import (later levels plug in earlier ones).
 
 The sandbox (`isolation.command`) mounts by these lists; the judge computes them once per
-pool of runners, in the caller's thread (CPython 3.11's `ast.parse` is not thread-safe).
+pool of runners.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from bughunt import catalog
+from bughunt import catalog, syntax
 
 
 def cache_dir() -> Path:
@@ -43,7 +43,7 @@ def allowed_references(scenario_ids: Iterable[str]) -> list[Path]:
     while todo:
         current = todo.pop()
         package = [catalog.REFERENCE_PACKAGE, *current.parent.relative_to(root).parts]
-        for name in _imported_modules(ast.parse(current.read_text(encoding="utf-8")), package):
+        for name in _imported_modules(syntax.parse(current.read_text(encoding="utf-8")), package):
             if not name.startswith(f"{catalog.REFERENCE_PACKAGE}."):
                 continue
             parts = name.split(".")[1:]
@@ -60,6 +60,20 @@ def shown_for(scenario_ids: Iterable[str]) -> list[Path]:
     """Each scenario's own allowance, together (a runner for several scenarios grades our
     own mutants, so one scenario's judged module may be another's import)."""
     return sorted({path for s in set(scenario_ids) for path in allowed_references([s])})
+
+
+def shown_modules(shown: Iterable[Path]) -> list[str]:
+    """The module names of the shown reference files, for a runner that loads them before it
+    drops its privileges (`uid` isolation, where a checkout in a folder the runner's user
+    cannot read would leave them unimportable)."""
+    root = catalog.package_folder(catalog.REFERENCE_PACKAGE).resolve()
+    names = []
+    for path in shown:
+        parts = list(Path(path).resolve().relative_to(root).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        names.append(".".join([catalog.REFERENCE_PACKAGE, *parts]))
+    return sorted(set(names))
 
 
 def _imported_modules(tree: ast.AST, package: list[str]) -> list[str]:

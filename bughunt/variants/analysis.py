@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bughunt import syntax
 from bughunt.catalog import Scenario
 from bughunt.judge import grader
 from bughunt.judge.checking import Outcome
@@ -220,7 +221,7 @@ def _drop_duplicates(every: list[Mutant], rows: dict[int, Row]) -> list[int]:
 
 
 def _normal(source: str) -> str:
-    return ast.dump(ast.parse(source))
+    return ast.dump(syntax.parse(source))
 
 
 def _plain_row(mutant: Mutant, status: str, reason: str) -> Row:

@@ -15,6 +15,8 @@ import ast
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from bughunt import syntax
+
 if TYPE_CHECKING:
     from bughunt.judge.checking import Outcome
 
@@ -58,7 +60,7 @@ def enclosing_function(source: str, line: int) -> str | None:
                 walk(child, trail)
 
     try:
-        walk(ast.parse(source), [])
+        walk(syntax.parse(source), [])
     except SyntaxError:
         return None
     return ".".join(best) or None

@@ -1,7 +1,13 @@
 """The bubblewrap command line: what the runner sees, in the order bubblewrap mounts it."""
 
+import json
+import os
+import subprocess
+import sys
+
 import pytest
 
+from bughunt import catalog
 from bughunt.runner import isolation
 
 
@@ -49,3 +55,17 @@ def test_as_root_the_sandbox_drops_to_a_real_unprivileged_user():
     if isolation.level() == isolation.NAMESPACES:
         assert "--unshare-user" not in command  # its uid 65534 would be root outside
     assert isolation.runner_argv()[:2] == ["--user", str(isolation.RUNNER_UID)]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="uid isolation is root's")
+def test_under_uid_a_reference_that_imports_another_is_observed(tmp_path):
+    """The runner loads the reference modules it may show before it becomes uid 65534: a
+    checkout in a folder that user cannot read (CI's clone in a `mktemp -d`) stays gradable."""
+    scenario = catalog.scenario("l05_intermediate.loops")
+    file = tmp_path / "loops.py"
+    file.write_text(scenario.reference_path.read_text())
+    done = subprocess.run([sys.executable, "-m", "bughunt", "check", scenario.id, str(file), "--json",
+                           "--isolation", "process"], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "BUGHUNT_ISOLATION": "process", "BUGHUNT_CACHE": str(tmp_path / "cache")})
+    assert done.returncode == 0, done.stdout[-1500:] + done.stderr[-1500:]
+    assert json.loads(done.stdout)["isolation"] == "uid"
