@@ -31,7 +31,6 @@ from typing import Any
 from bughunt import wire
 from bughunt.judge.checking import Status, clip
 from bughunt.runner import isolation
-from bughunt.runner.visibility import shown_modules
 from bughunt.wire import Op
 
 # The runner's start (bubblewrap, Python, torch, the checks) is bounded on its own: a busy
@@ -61,6 +60,7 @@ _starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bughunt-runner-
 
 class RunnerLost(Exception):
     """The runner broke the protocol, died or missed a deadline; it has been killed."""
+
     def __init__(self, status: Status, message: str, tampered: bool = False) -> None:
         super().__init__(message)
         self.status = status  # TIMEOUT, CRASH, or FAIL when the candidate tampered
@@ -81,7 +81,7 @@ class Runner:
         self.cgroup = isolation.make_cgroup()
         argv = [sys.executable, "-m", "bughunt.runner", "--checks", ",".join(checks_modules),
                 "--device", device,
-                "--channel", str(runner_end.fileno()), *isolation.runner_argv(shown_modules(shown))]
+                "--channel", str(runner_end.fileno()), *isolation.runner_argv(list(shown))]
         env = {key: value for key, value in os.environ.items()
                if key in ("PATH", "LANG", "LC_ALL", "PYTHONPATH", "CUDA_VISIBLE_DEVICES")}
         env.update(OMP_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1",

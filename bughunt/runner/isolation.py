@@ -173,15 +173,18 @@ def _namespaces() -> list[str]:
             "--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
 
 
-def runner_argv(shown_modules: list[str] = ()) -> list[str]:
+def runner_argv(shown: list[Path] = ()) -> list[str]:
     """The runner's own options for the isolation in force: which user to become, whether
     its sandbox is a PID namespace of its own (so that it may clear it between candidates),
-    and under `uid` the reference modules it may show, loaded before it becomes that user."""
+    and under `uid` the reference files it may show, loaded before it becomes that user."""
     if level() == NAMESPACES:
         return (["--user", str(RUNNER_UID)] if drops_uid() else []) + ["--own-pid-namespace"]
-    if drops_uid():
-        return ["--user", str(RUNNER_UID)] + (["--preload", ",".join(shown_modules)] if shown_modules else [])
-    return []
+    if not drops_uid():
+        return []
+    from bughunt.runner.visibility import shown_modules
+
+    preload = shown_modules(shown)
+    return ["--user", str(RUNNER_UID)] + (["--preload", ",".join(preload)] if preload else [])
 
 
 def become(uid: int) -> None:
