@@ -28,12 +28,14 @@ import socket
 import string
 import struct
 import sys
+import time
 
 from bughunt import wire
 from bughunt.judge.checking import describe
 from bughunt.runner import integrity
 from bughunt.runner.loading import load_source
 
+CLEAR_WAIT = 5.0  # seconds a warm runner waits for a candidate's leftovers to be reaped
 SAFE = frozenset(string.ascii_letters + string.digits + " .,:_()-'")  # what a tampering report may say
 TAMPERED_BOX = "tampering detected: the runner's result was written by the candidate"
 # A candidate's child dies after this much CPU (SIGXCPU, then SIGKILL a second later), should
@@ -105,17 +107,33 @@ def main(argv: list[str] | None = None) -> None:
 def _clear_namespace() -> None:
     """Kill what a candidate left behind outside its process group (a `setsid` daemon), so the
     next candidate of a warm runner meets none of it. In our own PID namespace, `kill(-1)`
-    reaches every process but ourselves and bubblewrap's init: all of them the candidate's."""
-    try:
-        os.kill(-1, signal.SIGKILL)
-    except ProcessLookupError:
-        return
-    while True:  # reap what was re-parented to us
+    reaches every process but ourselves and bubblewrap's init: all of them the candidate's.
+    A killed process stays in /proc until its parent reaps it (we, or bubblewrap's init for
+    an orphan), so the next candidate is loaded only once none is left in sight."""
+    me = os.getpid()
+    deadline = time.monotonic() + CLEAR_WAIT
+    while True:
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        _reap_children()
+        if not _others_in_sight(me) or time.monotonic() > deadline:
+            return
+        time.sleep(0.001)
+
+
+def _reap_children() -> None:
+    while True:
         try:
             if os.waitpid(-1, os.WNOHANG)[0] == 0:
-                break
+                return
         except ChildProcessError:
-            break
+            return
+
+
+def _others_in_sight(me: int) -> bool:
+    return any(entry.isdigit() and int(entry) not in (1, me) for entry in os.listdir("/proc"))
 
 
 def _how(status: int) -> str:
