@@ -32,7 +32,6 @@ from bughunt.judge.verdict import DEFAULT_TIMEOUT
 def check(scenario_name: str, file: Path, as_json: bool, device: str, seed: int, timeout: float,
           accepted: str) -> None:
     """Run SCENARIO's checks on FILE. Exit 0 if all pass, 1 if any fails."""
-    from bughunt.cli import render
     from bughunt.errors import UsageError
     from bughunt.judge import grading
     from bughunt.runner import isolation
@@ -45,5 +44,7 @@ def check(scenario_name: str, file: Path, as_json: bool, device: str, seed: int,
     if as_json:
         emit_json(verdict.to_json())
     else:
+        from bughunt.cli import render
+
         console().print(render.verdict(verdict, f"{scenario.id} · {file}"))
     exit_with(verdict.passed)

@@ -7,6 +7,7 @@ is one line too (set BUGHUNT_DEBUG=1 for the traceback), never a wall of text.
 from __future__ import annotations
 
 import atexit
+import importlib
 import os
 import sys
 import threading
@@ -16,27 +17,28 @@ import click
 
 from bughunt import __version__
 from bughunt.cli._shared import stop_on_interrupt
-from bughunt.cli.analyze import analyze
-from bughunt.cli.bugs import bugs
-from bughunt.cli.challenge import challenge
-from bughunt.cli.challenges import challenges
-from bughunt.cli.check import check
-from bughunt.cli.course import course
-from bughunt.cli.generate import generate
-from bughunt.cli.guide import guide
-from bughunt.cli.hint import hint
-from bughunt.cli.levels import levels
-from bughunt.cli.next import next_
-from bughunt.cli.play import play
-from bughunt.cli.progress import progress
-from bughunt.cli.reset import reset
-from bughunt.cli.reveal import reveal
-from bughunt.cli.submit import submit
-from bughunt.cli.watch import watch
 from bughunt.errors import UsageError
+
+# Each command's module, imported only when that command runs (or help lists it): `check`
+# starts its runner sooner for not importing the fifteen others first.
+COMMANDS = {
+    "analyze": "analyze", "bugs": "bugs", "challenge": "challenge", "challenges": "challenges",
+    "check": "check", "course": "course", "generate": "generate", "guide": "guide", "hint": "hint",
+    "levels": "levels", "next": "next_", "play": "play", "progress": "progress", "reset": "reset",
+    "reveal": "reveal", "submit": "submit", "watch": "watch",
+}
 
 
 class _Policy(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module = importlib.import_module(f"bughunt.cli.{name}")
+        return getattr(module, COMMANDS[name])
+
     def invoke(self, ctx: click.Context):
         try:
             return self._with_policy(ctx)
@@ -84,12 +86,6 @@ def cli() -> None:
     Instructors:  bughunt generate level3 --count 30 --seed 2026 --out class/
     Maintainers:  bughunt analyze level3
     """
-
-
-for command in (levels, bugs, play, challenge, challenges, next_, submit, hint, reveal, reset, watch,
-                progress, guide, generate, check, analyze):
-    cli.add_command(command)
-cli.add_command(course)
 
 
 def main() -> NoReturn:

@@ -179,7 +179,7 @@ class _Grading:
         try:
             problem = self._read()
             if problem is None:
-                examples.draw_ahead(self.job.scenario_id, self.checks, self.job.seed)
+                examples.draw_ahead(self.job.scenario_id, self.checks, self.job.seed, self.reference)
                 problem = self._start()
             if problem is not None:
                 outcomes.append(problem)
@@ -264,7 +264,7 @@ class _Grading:
         """The check on its examples, in order, until the first one that fails."""
         started = time.monotonic()
         left = {"cpu": self.timeout, "wall": max(MIN_WALL, 2 * self.timeout)}  # this check's, over its examples
-        for drawn in examples.drawn(self.job.scenario_id, chk, self.job.seed):
+        for drawn in examples.drawn(self.job.scenario_id, chk, self.job.seed, self.reference):
             failure = self._example(chk, drawn, left)
             if failure is not None:
                 failure.seconds = time.monotonic() - started

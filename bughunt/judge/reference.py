@@ -199,6 +199,16 @@ class Reference:
                 self._dirty = True
         return wire.decode(stored[key])
 
+    def kept(self, key: str) -> bytes | None:
+        """Something else the judge keeps in this cache file (`examples`)."""
+        return self.load().get(key)
+
+    def keep(self, key: str, value: bytes) -> None:
+        stored = self.load()
+        with self._lock:
+            stored[key] = value
+            self._dirty = True
+
     def _observe(self, check: Check, example: dict[str, Any]) -> Any:
         status, value = self.observer.observe(self.scenario, check, example)
         if status != Op.OBSERVATION:

@@ -33,6 +33,7 @@ import time
 from bughunt import wire
 from bughunt.judge.checking import describe
 from bughunt.runner import integrity
+from bughunt.runner.inert_strategies import inert_hypothesis
 from bughunt.runner.loading import load_source
 
 CLEAR_WAIT = 5.0  # seconds a warm runner waits for a candidate's leftovers to be reaped
@@ -61,8 +62,9 @@ def main(argv: list[str] | None = None) -> None:
     lazy_dynamo.install()
     torch.set_num_threads(1)
     placement.set_device(options.device)
-    checks = {name: {c.name: c for c in importlib.import_module(name).CHECKS}
-              for name in options.checks.split(",")}
+    with inert_hypothesis():  # nothing is drawn here: the judge draws
+        checks = {name: {c.name: c for c in importlib.import_module(name).CHECKS}
+                  for name in options.checks.split(",")}
     if options.user is not None and not options.own_pid_namespace:
         # Without bubblewrap's binds (which open the folders on the way), `options.user` may not
         # be allowed to read this Python's files at all (a checkout or pyenv in a 0700 folder):

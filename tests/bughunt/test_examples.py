@@ -56,3 +56,42 @@ def test_drawing_ahead_fills_what_the_grade_then_reads():
     examples.draw_ahead(scenario.id, checks, 5)
     assert [examples.drawn(scenario.id, c, 5) for c in checks] == \
         [[wire.decode(wire.encode(e)) for e in examples.examples_of(c, 5)] for c in checks]
+
+
+class _Shelf(dict):
+    def kept(self, key):
+        return self.get(key)
+
+    def keep(self, key, value):
+        self[key] = value
+
+
+def _forget(monkeypatch):
+    monkeypatch.setattr(examples, "_entries", {})
+
+
+def test_a_later_process_reads_the_examples_from_the_shelf_and_draws_nothing(monkeypatch):
+    chk = grader.with_secret(grader.checks_of("l02_models.blocks")[0], 3)
+    shelf = _Shelf()
+    _forget(monkeypatch)
+    first = examples.drawn("l02_models.blocks", chk, 3, shelf)
+    assert len(shelf) == 1
+    _forget(monkeypatch)  # as a new process would start
+
+    def no_drawing(*args):
+        raise AssertionError("drew again")
+
+    monkeypatch.setattr(examples, "examples_of", no_drawing)
+    assert examples.drawn("l02_models.blocks", chk, 3, shelf) == first
+
+
+@pytest.mark.parametrize("damage", [b"not the wire format", wire.encode({"a": 1}), wire.encode([1, 2])])
+def test_a_damaged_shelf_entry_is_drawn_again(monkeypatch, damage):
+    chk = grader.with_secret(grader.checks_of("l02_models.blocks")[0], 3)
+    shelf = _Shelf()
+    _forget(monkeypatch)
+    first = examples.drawn("l02_models.blocks", chk, 3, shelf)
+    shelf[next(iter(shelf))] = damage
+    _forget(monkeypatch)
+    assert examples.drawn("l02_models.blocks", chk, 3, shelf) == first
+    assert examples._unshelved(shelf, chk, 3) is not None  # and kept whole again
