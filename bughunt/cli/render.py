@@ -6,9 +6,7 @@ from typing import TYPE_CHECKING
 
 from rich import box
 from rich.console import Group
-from rich.markdown import Markdown
 from rich.panel import Panel
-from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
@@ -59,10 +57,14 @@ def symptom_panel(symptom: str) -> Panel:
 
 
 def brief_panel(title: str, brief: str) -> Panel:
+    from rich.markdown import Markdown  # markdown-it and its parsers: only where a brief is shown
+
     return Panel(Markdown(brief), title=title, border_style="cyan")
 
 
 def diff(text: str, title: str = "the fix") -> Panel:
+    from rich.syntax import Syntax  # Pygments: only where a fix is shown
+
     return Panel(Syntax(text, "diff", theme="ansi_dark", word_wrap=True), title=title)
 
 
