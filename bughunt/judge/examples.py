@@ -10,22 +10,26 @@ examples on a thread of its own while its runner observes the current one.
 
 Examples are kept in the wire format, so each candidate is handed a fresh copy that nothing
 before it can have changed. Given a `shelf` (the scenario's `reference.Reference`), they are
-also kept in its cache file beside the reference's observations, under the same trust rules:
-a later `check` of the same scenario and seed then draws nothing at all. Their key names
-what else decides them: Hypothesis's version and this module's and the grader's sources
-(which move the explicit examples by the secret seed).
+also kept in its cache file beside the reference's observations, under the same trust rules,
+with a mark once every check of the scenario has its examples for a seed (`mark_complete`).
+A `check` that finds that mark draws nothing at all, so it imports the checks beside inert
+stand-ins for Hypothesis (`bughunt.inert_strategies`) and never Hypothesis itself. Their key
+names what else decides them: Hypothesis's version and this module's and the grader's
+sources (which move the explicit examples by the secret seed).
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
 from bughunt import syntax, wire
+from bughunt.inert_strategies import Inert
 from bughunt.judge.checking import Check, run_property
 
 
@@ -39,6 +43,8 @@ class Shelf(Protocol):
 
 def examples_of(chk: Check, seed: int) -> list[dict[str, Any]]:
     """Every example `run_property(chk, prop, seed)` calls a passing `prop` with, in order."""
+    if any(isinstance(strategy, Inert) for strategy in chk.given.values()):
+        raise RuntimeError(f"check {chk.name!r} was imported without Hypothesis, and its examples are not kept")
     drawn: list[dict[str, Any]] = []
     with syntax.LOCK:  # Hypothesis parses sources of its own (`bughunt.syntax`)
         run_property(chk, lambda **example: drawn.append(example), seed)
@@ -57,12 +63,12 @@ _entries_lock = threading.Lock()
 
 @cache
 def _version() -> str:
-    """What decides a drawn list besides the checks' sources (which name the cache file)."""
-    import hypothesis
-
+    """What decides a drawn list besides the checks' sources (which name the cache file):
+    Hypothesis's version file, read without importing Hypothesis, and ours."""
     here = Path(__file__).parent
-    sources = b"".join((here / name).read_bytes() for name in ("examples.py", "grader.py"))
-    return f"{hypothesis.__version__}:{hashlib.sha256(sources).hexdigest()[:12]}"
+    files = [Path(importlib.util.find_spec("hypothesis").origin).parent / "version.py",
+             here / "examples.py", here / "grader.py"]
+    return hashlib.sha256(b"\0".join(f.read_bytes() for f in files)).hexdigest()[:16]
 
 
 def drawn(scenario_id: str, chk: Check, seed: int, shelf: Shelf | None = None) -> list[dict[str, Any]]:
@@ -73,29 +79,48 @@ def drawn(scenario_id: str, chk: Check, seed: int, shelf: Shelf | None = None) -
         entry = _entries.setdefault((scenario_id, chk.name, seed), _Entry())
     with entry.lock:  # a second asker waits for the first one's draw rather than repeat it
         if entry.encoded is None:
-            entry.encoded = _unshelved(shelf, chk, seed)
+            entry.encoded = _unshelved(shelf, chk.name, seed)
         if entry.encoded is None:
             entry.encoded = tuple(wire.encode(e) for e in examples_of(chk, seed))
             if shelf is not None:
-                shelf.keep(_key(chk, seed), wire.encode(list(entry.encoded)))
+                shelf.keep(_key(chk.name, seed), wire.encode(list(entry.encoded)))
     return [wire.decode(e) for e in entry.encoded]
 
 
-def _key(chk: Check, seed: int) -> str:
-    return f"examples:{_version()}:{chk.name}:{seed}"
+def complete(shelf: Shelf, seed: int) -> bool:
+    """Whether `shelf` holds the examples of every check of its scenario at `seed`."""
+    names = _decoded(shelf.kept(_key("", seed)), str)
+    return bool(names) and all(_unshelved(shelf, name, seed) is not None for name in names)
 
 
-def _unshelved(shelf: Shelf | None, chk: Check, seed: int) -> tuple[bytes, ...] | None:
-    kept = shelf.kept(_key(chk, seed)) if shelf is not None else None
+def mark_complete(shelf: Shelf, names: Sequence[str], seed: int) -> None:
+    """Say so on `shelf` once every one of `names` (the scenario's checks) is there."""
+    if names and all(_unshelved(shelf, name, seed) is not None for name in names) \
+            and _decoded(shelf.kept(_key("", seed)), str) != list(names):
+        shelf.keep(_key("", seed), wire.encode(list(names)))
+
+
+def _key(name: str, seed: int) -> str:
+    """A check's examples; with no name, the list of the checks that all have theirs."""
+    return f"examples:{_version()}:{name}:{seed}"
+
+
+def _unshelved(shelf: Shelf | None, name: str, seed: int) -> tuple[bytes, ...] | None:
+    encoded = _decoded(shelf.kept(_key(name, seed)), bytes) if shelf is not None else None
+    return tuple(encoded) if encoded is not None else None
+
+
+def _decoded(kept: bytes | None, kind: type) -> list | None:
+    """A list of `kind` from the shelf; None when missing or damaged (then drawn again)."""
     if kept is None:
         return None
     try:
-        encoded = wire.decode(kept)
-    except Exception:  # noqa: BLE001 - a damaged entry is drawn again
+        value = wire.decode(kept)
+    except Exception:  # noqa: BLE001 - a damaged entry is as good as none
         return None
-    if not isinstance(encoded, list) or not all(isinstance(e, bytes) for e in encoded):
+    if not isinstance(value, list) or not all(isinstance(v, kind) for v in value):
         return None
-    return tuple(encoded)
+    return value
 
 
 def draw_ahead(scenario_id: str, checks: Iterable[Check], seed: int, shelf: Shelf | None = None) -> None:

@@ -16,6 +16,7 @@ outside every budget, so a busy machine does not fail correct code.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import importlib.util
@@ -28,6 +29,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from bughunt import catalog, series
+from bughunt.inert_strategies import inert_hypothesis
 from bughunt.judge import api, examples
 from bughunt.judge.checking import Check, Outcome, Status, describe, show_example
 from bughunt.judge.reference import reference_of
@@ -52,12 +54,16 @@ def _settle_environment() -> None:
     os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(cache_dir() / "hypothesis"))
 
 
-def checks_of(scenario_id: str) -> tuple[Check, ...]:
+def checks_of(scenario_id: str, drawing: bool = True) -> tuple[Check, ...]:
+    """The scenario's checks; imported beside inert stand-ins for Hypothesis when this
+    process will draw no example (and has not imported them yet)."""
     _settle_environment()
-    return importlib.import_module(catalog.scenario(scenario_id).checks_module).CHECKS
+    name = catalog.scenario(scenario_id).checks_module
+    with contextlib.nullcontext() if drawing else inert_hypothesis():
+        return importlib.import_module(name).CHECKS
 
 
-def warm_up(scenario_ids: Iterable[str], device: str = "cpu") -> None:
+def warm_up(scenario_ids: Iterable[str], device: str = "cpu", drawing: bool = True) -> None:
     """Import the checks here (their strategies and comparisons), once, and read the
     references' cached observations; the references of the scenarios graded together share
     one runner."""
@@ -68,8 +74,8 @@ def warm_up(scenario_ids: Iterable[str], device: str = "cpu") -> None:
     placement.set_device(device)  # comparisons may ask which device the checks ran on
     group = sorted(set(scenario_ids))
     for scenario_id in group:
-        checks_of(scenario_id)
         reference_of(scenario_id, device, group).load()
+        checks_of(scenario_id, drawing)
 
 
 def telling_order(scenario_id: str) -> tuple[str, ...]:
@@ -91,11 +97,17 @@ class Pool(Runners):
 
     def grade(self, job: Job, timeout: float = DEFAULT_TIMEOUT) -> Verdict:
         self.prestart(1)
-        warm_up(self.scenario_ids if job.device == self.device else [job.scenario_id], job.device)
+        group = self.scenario_ids if job.device == self.device else [job.scenario_id]
+        reference = reference_of(job.scenario_id, job.device, group)
+        # One candidate, and every example it needs already drawn: no Hypothesis at all.
+        drawing = not (self.fresh and examples.complete(reference, job.seed))
+        warm_up(group, job.device, drawing)
         try:
             return _Grading(self, job, timeout).run()
         finally:
-            reference_of(job.scenario_id, job.device).save()
+            if drawing:
+                examples.mark_complete(reference, [c.name for c in checks_of(job.scenario_id)], job.seed)
+            reference.save()
 
     def grade_many(self, jobs: list[Job], timeout: float = DEFAULT_TIMEOUT) -> Iterator[tuple[int, Verdict]]:
         """Yield `(index, verdict)` for every job as it finishes, `workers` at a time."""

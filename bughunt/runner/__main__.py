@@ -31,9 +31,9 @@ import sys
 import time
 
 from bughunt import wire
+from bughunt.inert_strategies import inert_hypothesis
 from bughunt.judge.checking import describe
 from bughunt.runner import integrity
-from bughunt.runner.inert_strategies import inert_hypothesis
 from bughunt.runner.loading import load_source
 
 CLEAR_WAIT = 5.0  # seconds a warm runner waits for a candidate's leftovers to be reaped

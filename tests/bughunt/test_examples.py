@@ -94,4 +94,42 @@ def test_a_damaged_shelf_entry_is_drawn_again(monkeypatch, damage):
     shelf[next(iter(shelf))] = damage
     _forget(monkeypatch)
     assert examples.drawn("l02_models.blocks", chk, 3, shelf) == first
-    assert examples._unshelved(shelf, chk, 3) is not None  # and kept whole again
+    assert examples._unshelved(shelf, chk.name, 3) is not None  # and kept whole again
+
+
+def test_a_scenario_is_complete_on_the_shelf_once_every_check_has_its_examples(monkeypatch):
+    scenario_id = "l02_models.blocks"
+    checks = [grader.with_secret(c, 4) for c in grader.checks_of(scenario_id)]
+    names = [c.name for c in checks]
+    shelf = _Shelf()
+    _forget(monkeypatch)
+    examples.drawn(scenario_id, checks[0], 4, shelf)
+    examples.mark_complete(shelf, names, 4)
+    assert not examples.complete(shelf, 4)
+    for chk in checks[1:]:
+        examples.drawn(scenario_id, chk, 4, shelf)
+    examples.mark_complete(shelf, names, 4)
+    assert examples.complete(shelf, 4) and not examples.complete(shelf, 5)
+    shelf[examples._key(names[-1], 4)] = b"damaged"
+    assert not examples.complete(shelf, 4)
+
+
+GRADE_TWICE = """
+import sys
+from bughunt import catalog
+from bughunt.judge import grader
+scenario = catalog.scenario("l03_training.one_epoch")
+verdict = grader.run(grader.Job(scenario.id, scenario.reference_path.read_text(), "one_epoch.py", seed=3))
+print(verdict.passed, "hypothesis" in sys.modules)
+"""
+
+
+def test_a_check_whose_examples_are_all_kept_never_imports_hypothesis(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "BUGHUNT_CACHE": str(tmp_path)}
+    runs = [subprocess.run([sys.executable, "-c", GRADE_TWICE], capture_output=True, text=True, env=env,
+                           timeout=300) for _ in range(2)]
+    assert [r.stdout.split() for r in runs] == [["True", "True"], ["True", "False"]], runs[-1].stderr[-2000:]

@@ -7,7 +7,7 @@ import sys
 PROBE = """
 import importlib, sys
 from bughunt import catalog
-from bughunt.runner.inert_strategies import INERT, inert_hypothesis
+from bughunt.inert_strategies import INERT, inert_hypothesis
 
 with inert_hypothesis():
     modules = [importlib.import_module(s.checks_module) for s in catalog.all_scenarios()]

@@ -43,7 +43,7 @@ INERT = Inert()
 
 
 def _module(name: str) -> types.ModuleType:
-    module = types.ModuleType(name, "an inert stand-in (bughunt.runner.inert_strategies)")
+    module = types.ModuleType(name, "an inert stand-in (bughunt.inert_strategies)")
     module.__getattr__ = INERT.__getattr__  # PEP 562: every name but a dunder (inspect asks for __file__)
     return module
 
