@@ -38,7 +38,7 @@ from bughunt.runner.client import Budget, Runner, RunnerLost
 from bughunt.runner.visibility import cache_dir, hidden_paths, shown_for
 from bughunt.wire import Op
 
-__all__ = ["cache_dir", "sources_digest", "write_atomically", "NoReferenceObservation", "Reference",
+__all__ = ["cache_dir", "sources_digest", "write_atomically", "trusted", "NoReferenceObservation", "Reference",
            "reference_of", "close_references"]
 
 _PACKAGES = ("clean_reference", "scenarios")
@@ -224,7 +224,7 @@ class Reference:
         with self._lock:
             if self._stored is None:
                 self._stored = {}
-                if self.path is not None and _trusted(self.path):
+                if self.path is not None and trusted(self.path):
                     try:
                         saved = wire.decode(self.path.read_bytes())
                         if isinstance(saved, dict) and all(isinstance(v, bytes) for v in saved.values()):
@@ -238,12 +238,12 @@ class Reference:
         with self._lock:
             if self.path is None or not self._dirty or self._stored is None:
                 return
-            if _trusted(self.path.parent, missing_ok=True) and \
+            if trusted(self.path.parent, missing_ok=True) and \
                     write_atomically(self.path, wire.encode(dict(self._stored))):
                 self._dirty = False
 
 
-def _trusted(path: Path, missing_ok: bool = False) -> bool:
+def trusted(path: Path, missing_ok: bool = False) -> bool:
     """`path` and the folders above it up to the cache folder belong to this user and no one
     else may write them: only the judge could have put what they hold there."""
     me = os.geteuid()

@@ -1,10 +1,21 @@
 """Mutants: a scenario's reference source with one bug injected at one site (or a few bugs,
-each at its own site, for rounds with several bugs)."""
+each at its own site, for rounds with several bugs).
+
+Finding the sites and rewriting the reference are libcst's work, the slowest part of making
+a round or analysing the catalog (5-8 s for the whole catalog). Both depend only on the
+reference, the mutators and libcst, so they are kept on disk (`_Kept`), in the user's cache
+folder under the reference cache's rules, in a file named by a hash of all three.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+import threading
+from dataclasses import astuple, dataclass
 from functools import cache
+from importlib.metadata import version
+from pathlib import Path
 
 import libcst as cst
 
@@ -57,11 +68,13 @@ def check_bug_class(bug: str | None) -> None:
 def sites_of(scenario: Scenario, bug: str | None = None) -> list[Site]:
     """Every site of every bug class the scenario hosts (or just `bug`), in a stable order."""
     check_bug_class(bug)
-    found: list[Site] = []
-    for mutator_id in scenario.bug_classes:
-        if bug is None or bug == mutator_id:
+    kept = _kept(scenario)
+    if kept.sites is None:
+        found: list[Site] = []
+        for mutator_id in scenario.bug_classes:
             found.extend(mutators.sites(_mutator(scenario, mutator_id), _parsed(scenario)))
-    return found
+        kept.keep_sites(found)
+    return [site for site in kept.sites if bug is None or site.mutator == bug]
 
 
 def _mutator(scenario: Scenario, mutator_id: str) -> type[Mutator]:
@@ -74,7 +87,11 @@ def _mutator(scenario: Scenario, mutator_id: str) -> type[Mutator]:
 
 
 def make(scenario: Scenario, site: Site) -> Mutant:
-    source = mutators.apply(mutators.by_id(site.mutator), _parsed(scenario), site)
+    kept = _kept(scenario)
+    source = kept.sources.get(site.id)
+    if source is None:
+        source = mutators.apply(mutators.by_id(site.mutator), _parsed(scenario), site)
+        kept.keep_source(site.id, source)
     return Mutant(scenario, site, source)
 
 
@@ -103,3 +120,68 @@ def combine(scenario: Scenario, sites: tuple[Site, ...]) -> Mutant | None:
 
 def mutants_of(scenario: Scenario, bug: str | None = None) -> list[Mutant]:
     return [make(scenario, site) for site in sites_of(scenario, bug)]
+
+
+class _Kept:
+    """One scenario's sites and single-bug sources, read from disk once and written back as
+    they are found."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.sites: list[Site] | None = None
+        self.sources: dict[str, str] = {}
+        self._lock = threading.Lock()
+        if path is not None and _trusted(path):
+            try:
+                saved = json.loads(path.read_text(encoding="utf-8"))
+                self.sites = [Site(*fields) for fields in saved["sites"]] if saved["sites"] is not None else None
+                self.sources = {str(k): str(v) for k, v in saved["sources"].items()}
+            except (OSError, ValueError, TypeError, KeyError, AttributeError):  # damaged: made again
+                self.sites, self.sources = None, {}
+
+    def keep_sites(self, sites: list[Site]) -> None:
+        with self._lock:
+            self.sites = list(sites)
+            self._save()
+
+    def keep_source(self, site_id: str, source: str) -> None:
+        with self._lock:
+            self.sources[site_id] = source
+            self._save()
+
+    def _save(self) -> None:
+        if self.path is None or not _trusted(self.path.parent, missing_ok=True):
+            return
+        from bughunt.judge.reference import write_atomically
+
+        sites = None if self.sites is None else [astuple(site) for site in self.sites]
+        write_atomically(self.path, json.dumps({"sites": sites, "sources": self.sources}).encode())
+
+
+def _trusted(path: Path, missing_ok: bool = False) -> bool:
+    from bughunt.judge.reference import trusted
+
+    return trusted(path, missing_ok)
+
+
+@cache
+def _kept(scenario: Scenario) -> _Kept:
+    """Under `process` isolation a candidate runs as this user and could write the cache
+    folder: there, nothing is read from disk or written to it (as for the reference)."""
+    from bughunt.runner import isolation
+    from bughunt.runner.visibility import cache_dir
+
+    if isolation.level() == isolation.PROCESS:
+        return _Kept(None)
+    digest = hashlib.sha256(_tools_digest().encode() + scenario.reference_path.read_bytes()).hexdigest()[:16]
+    return _Kept(cache_dir() / "mutants" / f"{scenario.id}-{digest}.json")
+
+
+@cache
+def _tools_digest() -> str:
+    """The mutators' sources, this module's and libcst's version: what else decides a mutant."""
+    files = sorted(Path(mutators.__file__).parent.rglob("*.py")) + [Path(__file__)]
+    digest = hashlib.sha256(version("libcst").encode())
+    for file in files:
+        digest.update(file.name.encode() + b"\0" + file.read_bytes() + b"\0")
+    return digest.hexdigest()
