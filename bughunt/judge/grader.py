@@ -22,6 +22,7 @@ import importlib
 import importlib.util
 import os
 import queue
+import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -29,7 +30,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from bughunt import catalog, series
-from bughunt.inert_strategies import inert_hypothesis
+from bughunt.inert_strategies import Inert, inert_hypothesis
 from bughunt.judge import api, examples
 from bughunt.judge.checking import Check, Outcome, Status, describe, show_example
 from bughunt.judge.reference import reference_of
@@ -54,16 +55,24 @@ def _settle_environment() -> None:
     os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(cache_dir() / "hypothesis"))
 
 
-def checks_of(scenario_id: str, drawing: bool = True) -> tuple[Check, ...]:
-    """The scenario's checks; imported beside inert stand-ins for Hypothesis when this
-    process will draw no example (and has not imported them yet)."""
+def checks_of(scenario_id: str, drawing: bool | None = None) -> tuple[Check, ...]:
+    """The scenario's checks, imported once. `drawing=False`: this process will draw no
+    example, so an import here is made beside inert stand-ins for Hypothesis. `True`: these
+    checks will draw, so ones imported beside the stand-ins (by an earlier grade whose
+    examples were all kept) are imported once more, with every scenarios module they use,
+    and the real Hypothesis. `None`: as imported (their names, comparisons, symptoms)."""
     _settle_environment()
     name = catalog.scenario(scenario_id).checks_module
-    with contextlib.nullcontext() if drawing else inert_hypothesis():
-        return importlib.import_module(name).CHECKS
+    with inert_hypothesis() if drawing is False else contextlib.nullcontext():
+        checks = importlib.import_module(name).CHECKS
+    if drawing and any(isinstance(s, Inert) for c in checks for s in c.given.values()):
+        for module in [m for m in sys.modules if m == "scenarios" or m.startswith("scenarios.")]:
+            del sys.modules[module]
+        checks = importlib.import_module(name).CHECKS
+    return checks
 
 
-def warm_up(scenario_ids: Iterable[str], device: str = "cpu", drawing: bool = True) -> None:
+def warm_up(scenario_ids: Iterable[str], device: str = "cpu", drawing: bool | None = None) -> None:
     """Import the checks here (their strategies and comparisons), once, and read the
     references' cached observations; the references of the scenarios graded together share
     one runner."""
@@ -103,7 +112,7 @@ class Pool(Runners):
         drawing = not (self.fresh and examples.complete(reference, job.seed))
         warm_up(group, job.device, drawing)
         try:
-            return _Grading(self, job, timeout).run()
+            return _Grading(self, job, timeout, drawing).run()
         finally:
             if drawing:
                 examples.mark_complete(reference, [c.name for c in checks_of(job.scenario_id)], job.seed)
@@ -173,11 +182,12 @@ def with_secret(chk: Check, secret: int) -> Check:
 class _Grading:
     """One candidate through the checks of its scenario."""
 
-    def __init__(self, pool: Pool, job: Job, timeout: float) -> None:
+    def __init__(self, pool: Pool, job: Job, timeout: float, drawing: bool = True) -> None:
         self.pool, self.job, self.timeout = pool, job, timeout
         self.scenario = catalog.scenario(job.scenario_id)
         # The explicit examples' seeds moved by the secret seed, once for the whole grade.
-        self.checks = tuple(with_secret(c, job.seed) for c in _chosen(checks_of(job.scenario_id), job.checks))
+        self.checks = tuple(with_secret(c, job.seed)
+                            for c in _chosen(checks_of(job.scenario_id, drawing), job.checks))
         self.reference = reference_of(job.scenario_id, job.device)
         self.runner = None
         self.output: list[str] = []

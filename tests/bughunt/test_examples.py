@@ -133,3 +133,27 @@ def test_a_check_whose_examples_are_all_kept_never_imports_hypothesis(tmp_path):
     runs = [subprocess.run([sys.executable, "-c", GRADE_TWICE], capture_output=True, text=True, env=env,
                            timeout=300) for _ in range(2)]
     assert [r.stdout.split() for r in runs] == [["True", "True"], ["True", "False"]], runs[-1].stderr[-2000:]
+
+
+GRADE_AT_A_NEW_SEED = """
+import sys
+from bughunt import catalog
+from bughunt.judge import grader
+scenario = catalog.scenario("l03_training.one_epoch")
+source = scenario.reference_path.read_text()
+first = grader.run(grader.Job(scenario.id, source, "one_epoch.py", seed=3))
+inert = "hypothesis" not in sys.modules
+later = grader.run(grader.Job(scenario.id, source, "one_epoch.py", seed=8))
+print(first.passed, inert, later.passed)
+"""
+
+
+def test_checks_imported_without_hypothesis_draw_again_at_a_new_seed(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "BUGHUNT_CACHE": str(tmp_path)}
+    runs = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300)
+            for script in (GRADE_TWICE, GRADE_AT_A_NEW_SEED)]
+    assert runs[-1].stdout.split() == ["True", "True", "True"], runs[-1].stderr[-2000:]
