@@ -164,8 +164,14 @@ def _trusted(path: Path, missing_ok: bool = False) -> bool:
     return trusted(path, missing_ok)
 
 
-@cache
 def _kept(scenario: Scenario) -> _Kept:
+    """What is kept for the scenario's reference as it reads now (a test may swap it)."""
+    digest = hashlib.sha256(_tools_digest().encode() + scenario.reference_path.read_bytes()).hexdigest()[:16]
+    return _kept_for(scenario.id, digest)
+
+
+@cache
+def _kept_for(scenario_id: str, digest: str) -> _Kept:
     """Under `process` isolation a candidate runs as this user and could write the cache
     folder: there, nothing is read from disk or written to it (as for the reference)."""
     from bughunt.runner import isolation
@@ -173,8 +179,7 @@ def _kept(scenario: Scenario) -> _Kept:
 
     if isolation.level() == isolation.PROCESS:
         return _Kept(None)
-    digest = hashlib.sha256(_tools_digest().encode() + scenario.reference_path.read_bytes()).hexdigest()[:16]
-    return _Kept(cache_dir() / "mutants" / f"{scenario.id}-{digest}.json")
+    return _Kept(cache_dir() / "mutants" / f"{scenario_id}-{digest}.json")
 
 
 @cache

@@ -18,19 +18,19 @@ def _made(scenario) -> list[tuple]:
 @pytest.fixture
 def fresh_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("BUGHUNT_CACHE", str(tmp_path))
-    mutants._kept.cache_clear()
+    mutants._kept_for.cache_clear()
     yield tmp_path
-    mutants._kept.cache_clear()
+    mutants._kept_for.cache_clear()
 
 
 @pytest.mark.skipif(isolation.level() == isolation.PROCESS, reason="nothing is kept under process isolation")
 def test_kept_mutants_are_the_ones_libcst_makes_and_a_damaged_file_is_made_again(fresh_cache):
     made = _made(SCENARIO)
     [kept_file] = (fresh_cache / "mutants").iterdir()
-    mutants._kept.cache_clear()  # as a later process would start
+    mutants._kept_for.cache_clear()  # as a later process would start
     assert _made(SCENARIO) == made
     kept_file.write_text('{"sites": [["zero-grad", "nowhere", 0, 1, 1, ""]], "sources": 3}')
-    mutants._kept.cache_clear()
+    mutants._kept_for.cache_clear()
     assert _made(SCENARIO) == made
 
 
