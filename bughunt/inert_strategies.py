@@ -1,12 +1,13 @@
-"""Hypothesis's strategies as inert stand-ins, while the runner imports the checks.
+"""Hypothesis's strategies as inert stand-ins, while checks are imported where nothing is drawn.
 
-The runner only observes; the judge draws every example. Yet each checks module builds its
-strategies as it is imported (`from hypothesis import strategies as st`), and importing
-Hypothesis takes about 0.1 s of the runner's start, which is on the path of every `check`.
-So while the runner imports the checks, `hypothesis` and `hypothesis.strategies` are
-stand-ins: every attribute, call or union of one gives another, and nothing is ever drawn.
-They leave `sys.modules` before any candidate runs, so a file that imports Hypothesis itself
-gets the real one.
+The runner only observes; the judge draws every example, and a `check` whose examples are all
+in the cache draws none. Yet each checks module builds its strategies as it is imported
+(`from hypothesis import strategies as st`), and importing Hypothesis takes about 0.1 s, on
+the path of every `check`. So in those two places the checks are imported while `hypothesis`
+and `hypothesis.strategies` are stand-ins: every attribute, call or union of one gives
+another, and nothing is ever drawn. They leave `sys.modules` right after, so a candidate
+that imports Hypothesis itself gets the real one, and so does a judge that must draw later
+(`grader.checks_of`).
 """
 
 from __future__ import annotations
