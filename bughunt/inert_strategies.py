@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import types
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 _NAMES = ("hypothesis", "hypothesis.strategies")
 
@@ -41,6 +41,11 @@ class Inert:
 
 
 INERT = Inert()
+
+
+def inert(strategies: Mapping[str, object]) -> bool:
+    """Whether a check's `given` was built beside the stand-ins (it cannot draw)."""
+    return any(isinstance(strategy, Inert) for strategy in strategies.values())
 
 
 def _module(name: str) -> types.ModuleType:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from bughunt import syntax, wire
-from bughunt.inert_strategies import Inert
+from bughunt.inert_strategies import inert
 from bughunt.judge.checking import Check, run_property
 
 
@@ -43,7 +43,7 @@ class Shelf(Protocol):
 
 def examples_of(chk: Check, seed: int) -> list[dict[str, Any]]:
     """Every example `run_property(chk, prop, seed)` calls a passing `prop` with, in order."""
-    if any(isinstance(strategy, Inert) for strategy in chk.given.values()):
+    if inert(chk.given):
         raise RuntimeError(f"check {chk.name!r} was imported without Hypothesis, and its examples are not kept")
     drawn: list[dict[str, Any]] = []
     with syntax.LOCK:  # Hypothesis parses sources of its own (`bughunt.syntax`)
@@ -95,8 +95,8 @@ def complete(shelf: Shelf, seed: int) -> bool:
 
 def mark_complete(shelf: Shelf, names: Sequence[str], seed: int) -> None:
     """Say so on `shelf` once every one of `names` (the scenario's checks) is there."""
-    if names and all(_unshelved(shelf, name, seed) is not None for name in names) \
-            and _decoded(shelf.kept(_key("", seed)), str) != list(names):
+    if names and _decoded(shelf.kept(_key("", seed)), str) != list(names) \
+            and all(_unshelved(shelf, name, seed) is not None for name in names):
         shelf.keep(_key("", seed), wire.encode(list(names)))
 
 

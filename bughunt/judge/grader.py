@@ -30,7 +30,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from bughunt import catalog, series
-from bughunt.inert_strategies import Inert, inert_hypothesis
+from bughunt.inert_strategies import inert, inert_hypothesis
 from bughunt.judge import api, examples
 from bughunt.judge.checking import Check, Outcome, Status, describe, show_example
 from bughunt.judge.reference import reference_of
@@ -65,7 +65,7 @@ def checks_of(scenario_id: str, drawing: bool | None = None) -> tuple[Check, ...
     name = catalog.scenario(scenario_id).checks_module
     with inert_hypothesis() if drawing is False else contextlib.nullcontext():
         checks = importlib.import_module(name).CHECKS
-    if drawing and any(isinstance(s, Inert) for c in checks for s in c.given.values()):
+    if drawing and any(inert(c.given) for c in checks):
         for module in [m for m in sys.modules if m == "scenarios" or m.startswith("scenarios.")]:
             del sys.modules[module]
         checks = importlib.import_module(name).CHECKS

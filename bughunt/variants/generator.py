@@ -75,6 +75,7 @@ def source_hash(source: str) -> str:
 @dataclass(frozen=True)
 class _Killed:
     """A kept bug: its mutant, the check that killed it, the most telling failure."""
+
     mutant: Mutant
     killer: str
     telling: Outcome
@@ -176,7 +177,6 @@ def _disguise(pool: grader.Pool, killed: list[_Killed], count: int, seed: int, d
     """Up to `count` distinct disguised texts, round-robin over the kept bugs; each must
     still fail the check that killed its bug. The next batch is disguised here while the
     runners confirm the last one (camouflage is this process's work, checks the runners')."""
-
     chosen: list[Variant] = []
     seen = set(exclude)
     attempts = iter(range(_DISGUISES_PER_BUG))

@@ -23,6 +23,8 @@ import mutators
 from bughunt.catalog import Scenario
 from bughunt.errors import UsageError
 from bughunt.judge import grader
+from bughunt.judge.reference import cache_dir, trusted, write_atomically
+from bughunt.runner import isolation
 from mutators import Mutator, Site
 
 
@@ -131,7 +133,7 @@ class _Kept:
         self.sites: list[Site] | None = None
         self.sources: dict[str, str] = {}
         self._lock = threading.Lock()
-        if path is not None and _trusted(path):
+        if path is not None and trusted(path):
             try:
                 saved = json.loads(path.read_text(encoding="utf-8"))
                 self.sites = [Site(*fields) for fields in saved["sites"]] if saved["sites"] is not None else None
@@ -150,18 +152,10 @@ class _Kept:
             self._save()
 
     def _save(self) -> None:
-        if self.path is None or not _trusted(self.path.parent, missing_ok=True):
+        if self.path is None or not trusted(self.path.parent, missing_ok=True):
             return
-        from bughunt.judge.reference import write_atomically
-
         sites = None if self.sites is None else [astuple(site) for site in self.sites]
         write_atomically(self.path, json.dumps({"sites": sites, "sources": self.sources}).encode())
-
-
-def _trusted(path: Path, missing_ok: bool = False) -> bool:
-    from bughunt.judge.reference import trusted
-
-    return trusted(path, missing_ok)
 
 
 def _kept(scenario: Scenario) -> _Kept:
@@ -174,9 +168,6 @@ def _kept(scenario: Scenario) -> _Kept:
 def _kept_for(scenario_id: str, digest: str) -> _Kept:
     """Under `process` isolation a candidate runs as this user and could write the cache
     folder: there, nothing is read from disk or written to it (as for the reference)."""
-    from bughunt.runner import isolation
-    from bughunt.runner.visibility import cache_dir
-
     if isolation.level() == isolation.PROCESS:
         return _Kept(None)
     return _Kept(cache_dir() / "mutants" / f"{scenario_id}-{digest}.json")
