@@ -15,10 +15,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
+import multiprocessing
 import random
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from bughunt.catalog import Scenario
@@ -34,6 +37,10 @@ from mutators import Site
 MAX_BUGS = 2
 # Disguises tried per kept bug before giving up on more distinct text from it.
 _DISGUISES_PER_BUG = 64
+# From this many variants on, camouflage (pure Python, most of `generate`'s own work) runs in
+# forked processes: here it would hold the GIL that the threads waiting on runners need.
+_DRESS_APART = 16
+_DRESSERS = 2
 
 
 @dataclass(frozen=True)
@@ -136,9 +143,31 @@ def generate(scenarios: tuple[Scenario, ...], count: int, seed: int, *, bug: str
         names = ", ".join(s.id for s in scenarios)
         what = f"{bugs} bugs of different classes on different lines" if bugs > 1 else "bug sites"
         raise UsageError(f"no site for bug class {bug!r} in {names}" if bug else f"no {what} in {names}")
-    with grader.Pool({s.id for s in scenarios}, workers=workers) as pool:
+    with _dressers(count) as dress_all, grader.Pool({s.id for s in scenarios}, workers=workers) as pool:
         killed = _kill(pool, order, count, timeout)
-        return _disguise(pool, killed, count, seed, difficulty, exclude, timeout)
+        return _disguise(pool, killed, count, seed, difficulty, exclude, timeout, dress_all)
+
+
+_Dressing = tuple[str, str, tuple[Site, ...], int, str]  # source, scenario id, sites, seed, difficulty
+
+
+def _dressed(job: _Dressing) -> str:
+    source, scenario_id, sites, seed, difficulty = job
+    from bughunt import catalog
+
+    return dressing.dress(source, catalog.scenario(scenario_id), sites, seed, difficulty)
+
+
+@contextlib.contextmanager
+def _dressers(count: int) -> Iterator[Callable[[list[_Dressing]], Iterator[str]]]:
+    """`dress_all(jobs)`: their texts in order, lazily; for many variants, from processes
+    forked here, before the grading pool starts any thread."""
+    if count < _DRESS_APART:
+        yield lambda jobs: (_dressed(job) for job in jobs)
+        return
+    with ProcessPoolExecutor(_DRESSERS, mp_context=multiprocessing.get_context("fork")) as processes:
+        processes.submit(int).result()
+        yield lambda jobs: processes.map(_dressed, jobs)
 
 
 def _kill(pool: grader.Pool, order, count: int, timeout: float) -> list[_Killed]:
@@ -173,10 +202,10 @@ def _kill(pool: grader.Pool, order, count: int, timeout: float) -> list[_Killed]
 
 
 def _disguise(pool: grader.Pool, killed: list[_Killed], count: int, seed: int, difficulty: str,
-              exclude: frozenset[str], timeout: float) -> list[Variant]:
+              exclude: frozenset[str], timeout: float, dress_all) -> list[Variant]:
     """Up to `count` distinct disguised texts, round-robin over the kept bugs; each must
-    still fail the check that killed its bug. The next batch is disguised here while the
-    runners confirm the last one (camouflage is this process's work, checks the runners')."""
+    still fail the check that killed its bug. The next batch is disguised while the runners
+    confirm the last one (camouflage is `dress_all`'s work, checks the runners')."""
     chosen: list[Variant] = []
     seen = set(exclude)
     attempts = iter(range(_DISGUISES_PER_BUG))
@@ -186,16 +215,18 @@ def _disguise(pool: grader.Pool, killed: list[_Killed], count: int, seed: int, d
         if wanted <= 0:
             return batch
         for attempt in attempts:
-            for k, bug in enumerate(killed):
-                if len(batch) >= wanted:
-                    return batch
-                variant_seed = int.from_bytes(hashlib.sha256(f"{seed}:{k}:{attempt}".encode()).digest()[:4], "big")
-                source = dressing.dress(bug.mutant.source, bug.mutant.scenario, bug.mutant.sites,
-                                        variant_seed, difficulty)
-                digest = source_hash(source)
-                if digest not in seen:
-                    seen.add(digest)
-                    batch.append((bug, source, variant_seed))
+            seeds = [int.from_bytes(hashlib.sha256(f"{seed}:{k}:{attempt}".encode()).digest()[:4], "big")
+                     for k in range(len(killed))]
+            sources = dress_all([(bug.mutant.source, bug.mutant.scenario.id, bug.mutant.sites, variant_seed,
+                                  difficulty) for bug, variant_seed in zip(killed, seeds)])
+            with contextlib.closing(sources):  # what is not needed is not dressed
+                for bug, variant_seed, source in zip(killed, seeds, sources):
+                    if len(batch) >= wanted:
+                        return batch
+                    digest = source_hash(source)
+                    if digest not in seen:
+                        seen.add(digest)
+                        batch.append((bug, source, variant_seed))
             if batch:
                 return batch
         return batch
