@@ -39,12 +39,20 @@ class Dice:
         return self._rng(key).choice(options)
 
 
+# The nodes a rewrite of whole statements descends through; it never looks into the rest.
+_STRUCTURE = (cst.Module, cst.BaseCompoundStatement, cst.BaseSuite, cst.Else, cst.ExceptHandler,
+              cst.ExceptStarHandler, cst.Finally, cst.MatchCase)
+
+
 class Rewrite(cst.CSTTransformer):
     """Base class: subclasses set ID and DESCRIPTION and decide with `self.chance(node)`."""
 
     ID: ClassVar[str]  # "rename-locals"
     DESCRIPTION: ClassVar[str]  # one line: what it changes
     KEEPS_LINES: ClassVar[bool] = False  # True: it only makes lines longer or shorter
+    # True: it moves or re-lays whole statements and changes nothing inside a simple statement
+    # or an expression, so the visit skips them (most of a tree, and most of libcst's time).
+    STATEMENTS_ONLY: ClassVar[bool] = False
 
     def __init__(self, module: cst.Module, dice: Dice, names: Names) -> None:
         super().__init__()
@@ -67,6 +75,10 @@ class Rewrite(cst.CSTTransformer):
     @classmethod
     def transform(cls, module: cst.Module, dice: Dice, names: Names) -> cst.Module:
         return module.visit(cls(module, dice, names))
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        descend = super().on_visit(node)
+        return descend and (not self.STATEMENTS_ONLY or isinstance(node, _STRUCTURE))
 
     def code(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node)

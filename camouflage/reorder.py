@@ -125,6 +125,7 @@ def _split(lines) -> tuple[list, list]:
 class Reorder(Rewrite):
     ID = "reorder"
     DESCRIPTION = "swap two adjacent independent assignments with pure right-hand sides"
+    STATEMENTS_ONLY = True
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

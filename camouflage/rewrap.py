@@ -47,6 +47,7 @@ def _gaps(call: cst.Call) -> list:
 class Rewrap(Rewrite):
     ID = "rewrap"
     DESCRIPTION = "split a long call one argument per line, or join a split call onto one line"
+    STATEMENTS_ONLY = True
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
