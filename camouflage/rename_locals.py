@@ -66,10 +66,36 @@ class _Survey(cst.CSTVisitor):
             self.dynamic.update(self._open)  # enclosing functions too: closures show up
 
 
+class _Parents(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.of: dict[cst.CSTNode, cst.CSTNode] = {}
+        self._open: list[cst.CSTNode] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if self._open:
+            self.of[node] = self._open[-1]
+        self._open.append(node)
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self._open.pop()
+
+
 class _Renamer(cst.CSTTransformer):
-    def __init__(self, renames: dict[cst.Name, str]) -> None:
+    """Renames the given Name nodes, descending only into what holds one of them."""
+
+    def __init__(self, renames: dict[cst.Name, str], parents: dict[cst.CSTNode, cst.CSTNode]) -> None:
         super().__init__()
         self.renames = renames
+        self.holders: set[cst.CSTNode] = set()
+        for node in renames:
+            while node in parents and parents[node] not in self.holders:
+                node = parents[node]
+                self.holders.add(node)
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return node in self.holders
 
     def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
         new = self.renames.get(original_node)
@@ -101,7 +127,7 @@ class RenameLocals(Rewrite):
                 by_function.setdefault(survey.functions.index(function), {})[old] = new
         if not renames:
             return module
-        renamed = module.visit(_Renamer(renames))
+        renamed = module.visit(_Renamer(renames, _parents(module)))
         defs = [f.name.value for f in survey.functions]
         return renamed if _same_symbols(source_of(module), source_of(renamed), defs, by_function) else module
 
@@ -114,6 +140,13 @@ def renamable(source: str) -> set[str]:
 @functools.lru_cache(maxsize=128)  # by identity: a tree disguised with many seeds
 def _words(module: cst.Module) -> frozenset[str]:
     return frozenset(re.findall(r"[A-Za-z_]\w*", source_of(module)))
+
+
+@functools.lru_cache(maxsize=128)  # by identity: a tree disguised with many seeds
+def _parents(module: cst.Module) -> dict[cst.CSTNode, cst.CSTNode]:
+    parents = _Parents()
+    module.visit(parents)
+    return parents.of
 
 
 @functools.lru_cache(maxsize=128)  # by identity: scope analysis is most of a rename's time
