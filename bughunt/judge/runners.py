@@ -37,7 +37,7 @@ class Runners:
                 runner = self._idle.pop()
                 if runner.alive:
                     return runner
-        return Runner(self._modules, self.device, self.hidden, self.shown)
+        return self._new()
 
     def give_back(self, runner: Runner) -> None:
         if self.fresh or not runner.alive:
@@ -52,9 +52,13 @@ class Runners:
         with self._lock:
             missing = count - len(self._idle)
         for _ in range(missing):
-            runner = Runner(self._modules, self.device, self.hidden, self.shown)
+            runner = self._new()
             with self._lock:
                 self._idle.append(runner)
+
+    def _new(self) -> Runner:
+        # A runner that will see many candidates does torch's first-use work once, for all.
+        return Runner(self._modules, self.device, self.hidden, self.shown, warm_up=not self.fresh)
 
     def close(self) -> None:
         with self._lock:

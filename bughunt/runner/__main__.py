@@ -51,6 +51,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--channel", type=int, required=True, help="the socket's file descriptor")
     parser.add_argument("--user", type=int, help="the uid to become before any candidate runs (we are root)")
     parser.add_argument("--preload", default="", help="reference modules to load before becoming --user")
+    parser.add_argument("--warm-up", action="store_true",
+                        help="do torch's first-use work here, once, rather than in every candidate's child")
     parser.add_argument("--own-pid-namespace", action="store_true",
                         help="every other process in sight is a candidate's (bubblewrap's PID namespace)")
     options = parser.parse_args(argv)
@@ -73,6 +75,8 @@ def main(argv: list[str] | None = None) -> None:
         lazy_dynamo.real()
         for name in filter(None, options.preload.split(",")):
             importlib.import_module(name)
+    if options.warm_up:
+        _exercise_torch()
     snapshot = integrity.Snapshot()
     if options.user is not None:
         from bughunt.runner import isolation
@@ -104,6 +108,26 @@ def main(argv: list[str] | None = None) -> None:
         if options.own_pid_namespace:
             _clear_namespace()
         wire.send(channel, {"op": wire.Op.ENDED, "how": _how(status)})
+
+
+def _exercise_torch() -> None:
+    """What nearly every check does once: seed, train a step from a DataLoader, evaluate.
+    Done here, its first-use costs (a lazy import, the source lines `manual_seed` reads to
+    queue its CUDA call) are inherited by every child instead of paid by each."""
+    import torch
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Dropout(0.1),
+                                torch.nn.Linear(8, 3))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    data = torch.utils.data.TensorDataset(torch.randn(6, 4), torch.tensor([0, 1, 2, 0, 1, 2]))
+    for inputs, labels in torch.utils.data.DataLoader(data, batch_size=3, shuffle=True):
+        optimizer.zero_grad()
+        torch.nn.functional.cross_entropy(model(inputs), labels).backward()
+        optimizer.step()
+    model.eval()
+    with torch.no_grad():
+        model(inputs)
 
 
 def _clear_namespace() -> None:

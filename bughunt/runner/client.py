@@ -71,7 +71,7 @@ class RunnerLost(Exception):
 
 class Runner:
     def __init__(self, checks_modules: list[str], device: str = "cpu", hidden: list[Path] = (),
-                 shown: list[Path] = ()) -> None:
+                 shown: list[Path] = (), warm_up: bool = False) -> None:
         isolation.guard_judge()
         judge_end, runner_end = socket.socketpair()
         self.socket = judge_end
@@ -81,7 +81,8 @@ class Runner:
         self.cgroup = isolation.make_cgroup()
         argv = [sys.executable, "-m", "bughunt.runner", "--checks", ",".join(checks_modules),
                 "--device", device,
-                "--channel", str(runner_end.fileno()), *isolation.runner_argv(list(shown))]
+                "--channel", str(runner_end.fileno()), *(["--warm-up"] if warm_up else []),
+                *isolation.runner_argv(list(shown))]
         env = {key: value for key, value in os.environ.items()
                if key in ("PATH", "LANG", "LC_ALL", "PYTHONPATH", "CUDA_VISIBLE_DEVICES")}
         env.update(OMP_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1",

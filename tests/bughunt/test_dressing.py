@@ -98,3 +98,12 @@ def test_a_folder_served_before_sites_had_names_is_read_by_position():
     gone = Manifest.from_json({"scenario": ONE_EPOCH.id, "bug_class": "eval-mode", "site": "eval-mode:999:0"})
     with pytest.raises(ValueError, match="eval-mode:999:0"):
         dressing.sites_of(ONE_EPOCH, gone)
+
+
+def test_many_variants_are_dressed_in_other_processes_into_the_same_texts():
+    scenario = catalog.scenario("l03_training.one_epoch")
+    mutant = mutants.mutants_of(scenario)[0]
+    jobs = [(mutant.source, scenario.id, mutant.sites, seed, difficulty) for seed in range(3)
+            for difficulty in ("normal", "hard")]
+    with generator._dressers(1) as here, generator._dressers(generator._DRESS_APART) as apart:
+        assert list(apart(jobs)) == list(here(jobs))

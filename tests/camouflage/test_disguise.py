@@ -112,3 +112,35 @@ def test_realign_follows_the_bracket_and_leaves_hanging_indents():
         "xx = ff(a,\n        b)\ny = gg(\n    c)\nz = hhh(k(1,\n          2),\n        3)\n")
     strings = 's = f("""\n  text\n""",\n      b)\n'
     assert realign(strings, strings.replace("s = f", "s = ff")) == 's = ff("""\n  text\n""",\n       b)\n'
+
+
+@pytest.mark.parametrize("rewrite", [r for r in ALL_REWRITES if r.STATEMENTS_ONLY], ids=lambda r: r.ID)
+def test_a_statements_only_rewrite_gives_what_a_full_visit_gives(rewrite, monkeypatch):
+    """Skipping simple statements and expressions is only a speed-up: every reference, with
+    every seed tried, reads the same as when the visit goes everywhere."""
+    for path in REFERENCES:
+        module = cst.parse_module(path.read_text())
+        fast = [rewrite.rewrite(module, Dice(seed, rewrite.ID), NAMES).code for seed in range(4)]
+        with monkeypatch.context() as patched:
+            patched.setattr(rewrite, "STATEMENTS_ONLY", False)
+            full = [rewrite.rewrite(module, Dice(seed, rewrite.ID), NAMES).code for seed in range(4)]
+        assert fast == full, path.name
+
+
+def test_renaming_touches_the_same_names_as_a_full_visit_would(monkeypatch):
+    """The renamer descends only into what holds a renamed name; letting it descend
+    everywhere renames nothing more and nothing less."""
+    from camouflage import rename_locals
+
+    def everywhere(self, node):
+        return True
+
+    for path in REFERENCES:
+        module = cst.parse_module(path.read_text())
+        fast = [rename_locals.RenameLocals.rewrite(module, Dice(seed, "rename-locals"), NAMES).code
+                for seed in range(4)]
+        with monkeypatch.context() as patched:
+            patched.setattr(rename_locals._Renamer, "on_visit", everywhere)
+            full = [rename_locals.RenameLocals.rewrite(module, Dice(seed, "rename-locals"), NAMES).code
+                    for seed in range(4)]
+        assert fast == full, path.name
