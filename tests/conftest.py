@@ -6,7 +6,13 @@ import os
 
 os.environ["OMP_NUM_THREADS"] = "1"
 
+import subprocess
 import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
 
 # The reference's cached observations go to a folder of this run, not the user's cache.
 os.environ.setdefault("BUGHUNT_CACHE", tempfile.mkdtemp(prefix="bughunt-test-cache-"))
@@ -19,3 +25,47 @@ CATALOG_WIDE = ("test_content.py", "test_camouflage_content.py", "test_demos.py"
 def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: CATALOG_WIDE.index(item.path.name) if item.path.name in CATALOG_WIDE
                else len(CATALOG_WIDE))
+
+
+class Background:
+    """A command that runs beside the tests after it: for one that mostly waits (a sleeper
+    spends the file's whole 30 s wall budget), so its wait overlaps their work. `result()`
+    gives what it printed and how long it ran, measured when it ended."""
+
+    def __init__(self, argv: list[str], folder: Path) -> None:
+        self.folder = folder
+        self.started = time.monotonic()
+        self.process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                        cwd=folder)
+        self.seconds = float("inf")
+        self._output = ("", "")
+        self._waiting = threading.Thread(target=self._wait, daemon=True)
+        self._waiting.start()
+
+    def _wait(self) -> None:
+        self._output = self.process.communicate()
+        self.seconds = time.monotonic() - self.started
+
+    def result(self, timeout: float = 180) -> tuple[subprocess.CompletedProcess, float]:
+        self._waiting.join(timeout)
+        self.stop()
+        self._waiting.join()
+        return subprocess.CompletedProcess(self.process.args, self.process.returncode, *self._output), self.seconds
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+
+
+@pytest.fixture(scope="module")
+def background():
+    """`background(argv, folder)`: a `Background` command, stopped when the module's tests end."""
+    started: list[Background] = []
+
+    def start(argv: list[str], folder: Path) -> Background:
+        started.append(Background(argv, folder))
+        return started[-1]
+
+    yield start
+    for each in started:
+        each.stop()

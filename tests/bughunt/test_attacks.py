@@ -106,11 +106,14 @@ FILE_ATTACK = WRONG + (
     "    pass\n")
 
 
+def _argv(file: Path, *extra: str, limit: str = "10") -> list[str]:
+    return [sys.executable, "-m", "bughunt", "check", SCENARIO.id, str(file), "--json", "--timeout", limit, *extra]
+
+
 def _check(file: Path, *extra: str, env=None, limit: str = "10",
            timeout: float = 240) -> tuple[subprocess.CompletedProcess, float]:
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "bughunt", "check", SCENARIO.id, str(file), "--json",
-                           "--timeout", limit, *extra], capture_output=True, text=True, timeout=timeout,
+    done = subprocess.run(_argv(file, *extra, limit=limit), capture_output=True, text=True, timeout=timeout,
                           env=env or os.environ.copy(), cwd=file.parent)
     return done, time.monotonic() - started
 
@@ -125,6 +128,20 @@ def _left_running() -> list[str]:
             except OSError:
                 pass
     return found
+
+
+@pytest.fixture(scope="module", autouse=True)
+def late(background, tmp_path_factory):
+    """The reference, but every answer 30 s late: it waits out the file's wall budget while
+    hardly using a CPU, so it starts with this module and runs beside its tests."""
+    folder = tmp_path_factory.mktemp("late")
+    (folder / "slow.py").write_text(REFERENCE.read_text() +
+                                    "\n_real = train_one_epoch\n"
+                                    "def train_one_epoch(*args):\n"
+                                    "    import time\n"
+                                    "    time.sleep(30)\n"
+                                    "    return _real(*args)\n")
+    return background(_argv(folder / "slow.py", limit="3"), folder)
 
 
 def _assert_refused(done: subprocess.CompletedProcess, seconds: float) -> dict:
@@ -170,19 +187,6 @@ def test_files_outside_the_scratch_folder_are_out_of_reach(tmp_path):
     assert not outside.exists()
 
 
-def test_an_answer_that_arrives_late_is_a_timeout_not_a_pass(tmp_path):
-    file = tmp_path / "slow.py"
-    file.write_text(REFERENCE.read_text().replace('"""', '"""', 1) +
-                    "\n_real = train_one_epoch\n"
-                    "def train_one_epoch(*args):\n"
-                    "    import time\n"
-                    "    time.sleep(30)\n"
-                    "    return _real(*args)\n")
-    done, seconds = _check(file, limit="3")
-    document = _assert_refused(done, seconds)
-    assert [c["status"] for c in document["checks"]] == ["timeout"] * len(grader.checks_of(SCENARIO.id))
-
-
 def test_correct_files_pass_with_the_machine_saturated(tmp_path):
     """Three checks at once on two cores, each with a busy loop beside it: still passes."""
     alternative = Path(__file__).parents[1] / "alternatives" / "l03_training" / "one_epoch.py"
@@ -200,3 +204,10 @@ def test_correct_files_pass_with_the_machine_saturated(tmp_path):
         assert code == 0, (stdout[-800:], stderr[-800:])
         assert json.loads(stdout)["passed"] is True
     assert list(tmp_path.iterdir()) == []  # check writes nothing where it runs
+
+
+def test_an_answer_that_arrives_late_is_a_timeout_not_a_pass(late):
+    """Last here: it ran beside the tests above."""
+    done, seconds = late.result()
+    document = _assert_refused(done, seconds)
+    assert [c["status"] for c in document["checks"]] == ["timeout"] * len(grader.checks_of(SCENARIO.id))

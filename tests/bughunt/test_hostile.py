@@ -27,11 +27,14 @@ ALTERNATIVE = Path(__file__).parents[1] / "alternatives" / "l03_training" / "one
 sandboxed = pytest.mark.skipif(isolation.level() != isolation.NAMESPACES, reason="needs bubblewrap")
 
 
+def _argv(file: Path, scenario=EPOCH, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "bughunt", "check", scenario.id, str(file), "--json", *extra]
+
+
 def _check(file: Path, scenario=EPOCH, *extra: str, env: dict | None = None) -> tuple[subprocess.CompletedProcess, float]:
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "bughunt", "check", scenario.id, str(file), "--json", *extra],
-                          capture_output=True, text=True, timeout=120, cwd=file.parent,
-                          env={**os.environ, **(env or {})})
+    done = subprocess.run(_argv(file, scenario, *extra), capture_output=True, text=True, timeout=120,
+                          cwd=file.parent, env={**os.environ, **(env or {})})
     return done, time.monotonic() - started
 
 
@@ -51,6 +54,10 @@ def _refused(tmp_path: Path, source: str, scenario=EPOCH, *extra: str, env: dict
     file = tmp_path / "attack.py"
     file.write_text(source)
     done, seconds = _check(file, scenario, *extra, env=env)
+    return _assert_refused(done, seconds, tmp_path)
+
+
+def _assert_refused(done: subprocess.CompletedProcess, seconds: float, tmp_path: Path) -> dict:
     assert done.returncode == 1, (done.returncode, done.stdout[-800:], done.stderr[-800:])
     document = json.loads(done.stdout)  # one document, nothing around it
     assert document["passed"] is False
@@ -58,6 +65,16 @@ def _refused(tmp_path: Path, source: str, scenario=EPOCH, *extra: str, env: dict
     assert not _left_running()
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != "cache") == ["attack.py"]
     return document
+
+
+@pytest.fixture(scope="module", autouse=True)
+def sleeper(background, tmp_path_factory):
+    """Sleeps through its import, then through every check. It takes the file's whole wall
+    budget while hardly using a CPU, so it starts with this module and runs beside its tests."""
+    folder = tmp_path_factory.mktemp("sleeper")
+    (folder / "attack.py").write_text("import time\ntime.sleep(8)\n"
+                                      "def train_one_epoch(*args):\n    time.sleep(120)\n")
+    return background(_argv(folder / "attack.py"), folder)
 
 
 def _failures(document: dict) -> list[dict]:
@@ -179,13 +196,6 @@ def test_an_endless_loop_in_a_check_is_stopped_by_its_cpu(tmp_path):
     statuses = [c["status"] for c in document["checks"]]
     assert statuses[0] == "timeout" and set(statuses) <= {"timeout", "not-run"}  # after 4 runners, not run
     assert "CPU" in document["checks"][0]["message"]
-
-
-def test_a_sleeper_holds_check_for_less_than_a_minute(tmp_path):
-    """Sleeps through its import, then through every check: the wall backstops and the
-    file's own budget bound it."""
-    _refused(tmp_path, "import time\ntime.sleep(8)\n"
-                       "def train_one_epoch(*args):\n    time.sleep(120)\n")
 
 
 # -- what crosses the wire ---------------------------------------------------------------
@@ -374,3 +384,10 @@ def test_a_daemon_does_not_outlive_its_candidate_in_a_warm_runner():
         second = pool.grade(grader.Job(EPOCH.id, alone, EPOCH.file_name))
     assert first.passed  # the daemon changes no answer; it only stays
     assert second.passed, second.first_failure
+
+
+def test_a_sleeper_holds_check_for_less_than_a_minute(sleeper):
+    """The wall backstops and the file's own budget bound a sleeper (last here: it ran beside
+    the tests above)."""
+    done, seconds = sleeper.result()
+    _assert_refused(done, seconds, sleeper.folder)
