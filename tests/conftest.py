@@ -20,11 +20,29 @@ os.environ.setdefault("BUGHUNT_CACHE", tempfile.mkdtemp(prefix="bughunt-test-cac
 # The files that grade the whole catalog go first: with two workers taking one file at a
 # time, the long ones then run beside the many short ones instead of after them.
 CATALOG_WIDE = ("test_content.py", "test_camouflage_content.py", "test_demos.py", "test_alternatives.py")
+# Those that grade every reference at the same check seeds go to one worker, one after the
+# other: there the references' observations and drawn examples, made once in memory, serve
+# them all, where two workers starting together from a cold cache would each make them.
+SHARING_REFERENCES = ("test_content.py", "test_camouflage_content.py", "test_alternatives.py")
 
 
 def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: CATALOG_WIDE.index(item.path.name) if item.path.name in CATALOG_WIDE
                else len(CATALOG_WIDE))
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadfile`, with the files of SHARING_REFERENCES one unit of work."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class _SharingReferences(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            scope = super()._split_scope(nodeid)
+            return "the references' observations" if Path(scope).name in SHARING_REFERENCES else scope
+
+    return _SharingReferences(config, log)
 
 
 class Background:

@@ -183,7 +183,7 @@ class _Grading:
     """One candidate through the checks of its scenario."""
 
     def __init__(self, pool: Pool, job: Job, timeout: float, drawing: bool = True) -> None:
-        self.pool, self.job, self.timeout = pool, job, timeout
+        self.pool, self.job, self.timeout, self.drawing = pool, job, timeout, drawing
         self.scenario = catalog.scenario(job.scenario_id)
         # The explicit examples' seeds moved by the secret seed, once for the whole grade.
         self.checks = tuple(with_secret(c, job.seed)
@@ -194,15 +194,17 @@ class _Grading:
         self.restarts = 0
         self.wall_left = FILE_WALL  # the file's own: waits on its import and observations
 
-    def run(self) -> Verdict:
+    def run(self, loaded: bool = False) -> Verdict:
+        """`loaded`: `self.runner` already holds the file (handed on by a grade it confirms)."""
         started = time.monotonic()
         outcomes: list[Outcome] = []
+        confirmed = None
         self.reference.load()  # the cache is read before any candidate code runs
         try:
-            problem = self._read()
+            problem = None if loaded else self._read()
             if problem is None:
                 examples.draw_ahead(self.job.scenario_id, self.checks, self.job.seed, self.reference)
-                problem = self._start()
+                problem = None if loaded else self._start()
             if problem is not None:
                 outcomes.append(problem)
             else:
@@ -217,6 +219,7 @@ class _Grading:
                         problem = self._start()
                         if problem is not None:
                             break
+                confirmed = self._confirm(outcomes)
         finally:
             self._finish()
         if not self.job.stop_at_first_failure:
@@ -224,8 +227,27 @@ class _Grading:
             spent = self.wall_left <= 0  # the file's own budget: what is left counts as timed out
             outcomes += [Outcome(c.name, Status.TIMEOUT, c.symptom, self._spent_message()) if spent
                          else Outcome(c.name, Status.NOT_RUN) for c in self.checks if c.name not in reached]
-        return Verdict(self.job.scenario_id, self.job.filename, outcomes, time.monotonic() - started,
-                       "\n".join(t for t in self.output if t)[-2000:], isolation.level(), self.job.seed)
+        seconds = time.monotonic() - started - (confirmed.seconds if confirmed else 0.0)
+        return Verdict(self.job.scenario_id, self.job.filename, outcomes, seconds,
+                       "\n".join(t for t in self.output if t)[-2000:], isolation.level(), self.job.seed,
+                       confirmed)
+
+    def _confirm(self, outcomes: list[Outcome]) -> Verdict | None:
+        """The grade at the job's confirm_seed, in this runner, the failed check first; None
+        when not asked, nothing failed, or the runner did not survive the failure."""
+        seed = self.job.confirm_seed
+        failed = outcomes[-1] if outcomes else None
+        if (seed is None or not self.job.stop_at_first_failure or failed is None or failed.passed
+                or self.runner is None or not self.runner.alive):
+            return None
+        names = tuple(c.name for c in self.checks)
+        if failed.name not in names or not self.runner.busy:  # the file itself failed: no check ran
+            return None
+        again = replace(self.job, seed=seed, confirm_seed=None,
+                        checks=(failed.name, *(n for n in names if n != failed.name)))
+        follow = _Grading(self.pool, again, self.timeout, self.drawing)
+        follow.runner, self.runner = self.runner, None
+        return follow.run(loaded=True)
 
     def _read(self) -> Outcome | None:
         """The file as text, before any runner: too large, or without the scenario's API."""

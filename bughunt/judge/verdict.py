@@ -30,6 +30,10 @@ class Job:
     # Only these checks, in this order (the one known to fail first, when confirming a kill);
     # empty: every check of the scenario, in its own order.
     checks: tuple[str, ...] = ()
+    # With stop_at_first_failure: once a check fails and the runner is still sound, the same
+    # loaded file is graded again at this check seed, the failed check first (a kill
+    # confirmed on a second seed without a second start); the answer is `Verdict.confirmed`.
+    confirm_seed: int | None = None
 
 
 @dataclass
@@ -41,6 +45,7 @@ class Verdict:
     output: str = ""  # the tail of what the candidate printed
     isolation: str = ""
     seed: int = 0
+    confirmed: Verdict | None = None  # the grade at the job's confirm_seed, when it ran
 
     @property
     def passed(self) -> bool:

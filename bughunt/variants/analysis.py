@@ -5,8 +5,9 @@ the reference's own code is equivalent by construction. Each remaining mutant ru
 its first failing check, the checks most telling first (their declared priority), so the
 first failure of the first mutant of each scenario and bug class is the symptom its
 variants show; that check is tried first for the rest of its class, which is where most
-of the speed comes from. Every killed mutant is then run again on a second check seed (killer
-first): a kill that depends on the seed is a weakness, and so is a reference that fails on
+of the speed comes from. Every killed mutant is also run on a second check seed (killer
+first; by the same runner right after the kill, the file still loaded, where the kill left
+it sound): a kill that depends on the seed is a weakness, and so is a reference that fails on
 either seed. A survivor is either declared equivalent in the scenario's metadata (with a
 reason) or a weakness of the checks; a declaration that no longer matches is flagged too.
 """
@@ -123,8 +124,9 @@ def _analyze(pool: grader.Pool, scenarios, timeout: float, progress, started: fl
     count["total"] -= len(SEEDS) * len(scenarios) - len(references)
     killers: dict[tuple[str, str], str] = {}
     # The first of each class runs its checks most telling first: its first failure is the
-    # symptom a variant of that class shows, and the check to try first for the rest.
-    jobs = references + [every[i].kill_job(SEEDS[0]) for i in firsts]
+    # symptom a variant of that class shows, and the check to try first for the rest. A kill
+    # is confirmed on seed 1 by the same runner, the file still loaded, when it survived it.
+    jobs = references + [every[i].kill_job(SEEDS[0], confirm=SEEDS[1]) for i in firsts]
     verdicts = _run(pool, jobs, timeout, tick)
     for k, job in enumerate(references):
         report.references[(job.scenario_id, job.seed)] = verdicts[k]
@@ -137,15 +139,19 @@ def _analyze(pool: grader.Pool, scenarios, timeout: float, progress, started: fl
             killers[(every[index].scenario.id, every[index].site.mutator)] = telling.name
             rows[index].check = telling.name
             rows[index].symptom = difficulty.symptom(telling, difficulty.HARD)
-    jobs = [every[i].kill_job(SEEDS[0], _killer_first(every[i], killers)) for i in rest]
+    confirmed = {index: verdicts[len(references) + k].confirmed for k, index in enumerate(firsts)}
+    jobs = [every[i].kill_job(SEEDS[0], _killer_first(every[i], killers), confirm=SEEDS[1]) for i in rest]
     for k, verdict in enumerate(_run(pool, jobs, timeout, tick)):
         rows[rest[k]] = _row(every[rest[k]], verdict)
+        confirmed[rest[k]] = verdict.confirmed
     killed = [i for i in unique if rows[i].status == KILLED]
-    count["total"] = count["done"] + len(killed)
+    unconfirmed = [i for i in killed if confirmed.get(i) is None]  # its runner did not survive the kill
+    count["total"] = count["done"] + len(unconfirmed)
     jobs = [every[i].kill_job(SEEDS[1], _killer_first(every[i], {(every[i].scenario.id, every[i].site.mutator):
-                                                                 rows[i].check})) for i in killed]
-    for k, verdict in enumerate(_run(pool, jobs, timeout, tick)):
-        row = rows[killed[k]]
+                                                                 rows[i].check})) for i in unconfirmed]
+    confirmed.update(zip(unconfirmed, _run(pool, jobs, timeout, tick)))
+    for index in killed:
+        row, verdict = rows[index], confirmed[index]
         row.seconds = round(row.seconds + verdict.seconds, 3)
         if verdict.first_failure is None and row.status == KILLED:
             row.status = UNSTABLE
@@ -188,6 +194,8 @@ def _run(pool: grader.Pool, jobs: list[grader.Job], timeout: float, tick) -> lis
         for index, verdict in pool.grade_many(jobs, timeout=timeout):
             verdicts[index] = verdict
             tick()
+            if verdict.confirmed is not None:
+                tick()
     return verdicts  # type: ignore[return-value]
 
 

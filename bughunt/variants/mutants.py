@@ -43,13 +43,14 @@ class Mutant:
     def id(self) -> str:
         return f"{self.scenario.id}@{'+'.join(site.id for site in self.sites)}"
 
-    def kill_job(self, seed: int = 0, first: tuple[str, ...] = ()) -> grader.Job:
+    def kill_job(self, seed: int = 0, first: tuple[str, ...] = (), confirm: int | None = None) -> grader.Job:
         """Run until the first failing check: enough to know whether the checks kill it.
         The checks run most telling first, so that failure is also the symptom to show;
-        `first`: these checks only, in this order (the one known to kill it, say)."""
+        `first`: these checks only, in this order (the one known to kill it, say);
+        `confirm`: a second check seed a kill is confirmed on (`Job.confirm_seed`)."""
         return grader.Job(self.scenario.id, self.source, self.scenario.file_name,
                            stop_at_first_failure=True, seed=seed,
-                           checks=first or grader.telling_order(self.scenario.id))
+                           checks=first or grader.telling_order(self.scenario.id), confirm_seed=confirm)
 
     @property
     def equivalent_reason(self) -> str | None:

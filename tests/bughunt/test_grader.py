@@ -80,6 +80,28 @@ def test_stop_at_first_failure_runs_no_further_check():
     assert [o.status for o in verdict.outcomes] == ["fail"]
 
 
+def test_a_kill_is_confirmed_on_a_second_seed_by_the_same_runner_failed_check_first():
+    broken = REFERENCE.replace("        optimizer.zero_grad()\n", "")
+    checks = grader.telling_order(SCENARIO.id)
+    jobs = [grader.Job(SCENARIO.id, source, "candidate.py", stop_at_first_failure=True, checks=checks,
+                       confirm_seed=1) for source in (broken, REFERENCE, "def broken(:\n", STUB)]
+    killed, correct, unreadable, stub = (verdict for _, verdict in sorted(grader.run_many(jobs)))
+    failed = killed.first_failure
+    assert killed.seed == 0 and failed is not None
+    assert killed.confirmed.seed == 1 and killed.confirmed.confirmed is None
+    assert killed.confirmed.outcomes[0].name == failed.name and not killed.confirmed.passed
+    assert correct.passed and correct.confirmed is None  # nothing to confirm
+    assert unreadable.confirmed is None  # no check ran: the file itself failed
+    assert stub.first_failure is not None and not stub.confirmed.passed
+
+
+def test_a_kill_that_takes_the_runner_down_is_not_confirmed_there():
+    crash = "def train_one_epoch(*args):\n    import os\n    os._exit(3)\n"
+    job = grader.Job(SCENARIO.id, crash, "candidate.py", stop_at_first_failure=True, confirm_seed=1)
+    verdict = dict(grader.run_many([job]))[0]
+    assert verdict.first_failure.status == "crash" and verdict.confirmed is None
+
+
 def test_run_many_reports_every_job_by_index():
     sources = [REFERENCE, "def broken(:\n", REFERENCE]
     jobs = [grader.Job(SCENARIO.id, s, "candidate.py", stop_at_first_failure=True) for s in sources]
