@@ -124,8 +124,9 @@ def _analyze(pool: grader.Pool, scenarios, timeout: float, progress, started: fl
     count["total"] -= len(SEEDS) * len(scenarios) - len(references)
     killers: dict[tuple[str, str], str] = {}
     # The first of each class runs its checks most telling first: its first failure is the
-    # symptom a variant of that class shows, and the check to try first for the rest. A kill
-    # is confirmed on seed 1 by the same runner, the file still loaded, when it survived it.
+    # symptom a variant of that class shows, and the check to try first for the rest. Where
+    # the runner is still sound after a kill, it confirms the kill on seed 1 at once, the
+    # file still loaded; the others are run again on seed 1 below.
     jobs = references + [every[i].kill_job(SEEDS[0], confirm=SEEDS[1]) for i in firsts]
     verdicts = _run(pool, jobs, timeout, tick)
     for k, job in enumerate(references):

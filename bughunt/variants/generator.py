@@ -20,6 +20,7 @@ import hashlib
 import itertools
 import multiprocessing
 import random
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -161,8 +162,10 @@ def _dressed(job: _Dressing) -> str:
 @contextlib.contextmanager
 def _dressers(count: int) -> Iterator[Callable[[list[_Dressing]], Iterator[str]]]:
     """`dress_all(jobs)`: their texts in order, lazily; for many variants, from processes
-    forked here, before the grading pool starts any thread."""
-    if count < _DRESS_APART:
+    forked here, before the grading pool starts any thread (a process already running
+    threads, a notebook's kernel say, dresses them itself: a fork copies no thread but every
+    lock they hold)."""
+    if count < _DRESS_APART or threading.active_count() > 1:
         yield lambda jobs: (_dressed(job) for job in jobs)
         return
     with ProcessPoolExecutor(_DRESSERS, mp_context=multiprocessing.get_context("fork")) as processes:
