@@ -2,6 +2,7 @@
 of a round with two bugs is told apart from a whole one; hints point at the bug's line."""
 
 import difflib
+import multiprocessing
 
 import pytest
 
@@ -100,10 +101,12 @@ def test_a_folder_served_before_sites_had_names_is_read_by_position():
         dressing.sites_of(ONE_EPOCH, gone)
 
 
-def test_many_variants_are_dressed_in_other_processes_into_the_same_texts():
+def test_many_variants_are_dressed_in_other_processes_into_the_same_texts(monkeypatch):
+    monkeypatch.setattr(generator.threading, "active_count", lambda: 1)  # a test worker runs threads
     scenario = catalog.scenario("l03_training.one_epoch")
     mutant = mutants.mutants_of(scenario)[0]
     jobs = [(mutant.source, scenario.id, mutant.sites, seed, difficulty) for seed in range(3)
             for difficulty in ("normal", "hard")]
     with generator._dressers(1) as here, generator._dressers(generator._DRESS_APART) as apart:
+        assert len(multiprocessing.active_children()) == generator._DRESSERS
         assert list(apart(jobs)) == list(here(jobs))
