@@ -31,6 +31,7 @@ def pytest_collection_modifyitems(items):
                else len(CATALOG_WIDE))
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of xdist's: a run with `-p no:xdist` has no such hook
 def pytest_xdist_make_scheduler(config, log):
     """`--dist loadfile`, with the files of SHARING_REFERENCES one unit of work."""
     if config.getoption("dist") != "loadfile":
