@@ -15,9 +15,10 @@ import functools
 import keyword
 import re
 import symtable
+from collections.abc import Mapping
 
 import libcst as cst
-from libcst.metadata import Assignment, MetadataWrapper, ScopeProvider
+from libcst.metadata import Assignment, MetadataWrapper, ParentNodeProvider, ScopeProvider
 
 from camouflage._base import Dice, Names, Rewrite, source_of
 
@@ -66,26 +67,10 @@ class _Survey(cst.CSTVisitor):
             self.dynamic.update(self._open)  # enclosing functions too: closures show up
 
 
-class _Parents(cst.CSTVisitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.of: dict[cst.CSTNode, cst.CSTNode] = {}
-        self._open: list[cst.CSTNode] = []
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if self._open:
-            self.of[node] = self._open[-1]
-        self._open.append(node)
-        return True
-
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        self._open.pop()
-
-
 class _Renamer(cst.CSTTransformer):
     """Renames the given Name nodes, descending only into what holds one of them."""
 
-    def __init__(self, renames: dict[cst.Name, str], parents: dict[cst.CSTNode, cst.CSTNode]) -> None:
+    def __init__(self, renames: dict[cst.Name, str], parents: Mapping[cst.CSTNode, cst.CSTNode]) -> None:
         super().__init__()
         self.renames = renames
         self.holders: set[cst.CSTNode] = set()
@@ -143,10 +128,8 @@ def _words(module: cst.Module) -> frozenset[str]:
 
 
 @functools.lru_cache(maxsize=128)  # by identity: a tree disguised with many seeds
-def _parents(module: cst.Module) -> dict[cst.CSTNode, cst.CSTNode]:
-    parents = _Parents()
-    module.visit(parents)
-    return parents.of
+def _parents(module: cst.Module) -> Mapping[cst.CSTNode, cst.CSTNode]:
+    return MetadataWrapper(module, unsafe_skip_copy=True).resolve(ParentNodeProvider)
 
 
 @functools.lru_cache(maxsize=128)  # by identity: scope analysis is most of a rename's time
