@@ -114,33 +114,32 @@ def test_realign_follows_the_bracket_and_leaves_hanging_indents():
     assert realign(strings, strings.replace("s = f", "s = ff")) == 's = ff("""\n  text\n""",\n       b)\n'
 
 
-@pytest.mark.parametrize("rewrite", [r for r in ALL_REWRITES if r.STATEMENTS_ONLY], ids=lambda r: r.ID)
-def test_a_statements_only_rewrite_gives_what_a_full_visit_gives(rewrite, monkeypatch):
-    """Skipping simple statements and expressions is only a speed-up: every reference, with
-    every seed tried, reads the same as when the visit goes everywhere."""
+def _read_alike_with_a_full_visit(rewrite, patched_full_visit) -> None:
+    """Every reference, with each of four seeds, reads the same after `rewrite` as it does
+    once `patched_full_visit(patch)` has made the visit go everywhere."""
+    def texts(module):
+        return [rewrite.rewrite(module, Dice(seed, rewrite.ID), NAMES).code for seed in range(4)]
+
     for path in REFERENCES:
         module = cst.parse_module(path.read_text())
-        fast = [rewrite.rewrite(module, Dice(seed, rewrite.ID), NAMES).code for seed in range(4)]
-        with monkeypatch.context() as patched:
-            patched.setattr(rewrite, "STATEMENTS_ONLY", False)
-            full = [rewrite.rewrite(module, Dice(seed, rewrite.ID), NAMES).code for seed in range(4)]
-        assert fast == full, path.name
+        fast = texts(module)
+        with pytest.MonkeyPatch.context() as patch:
+            patched_full_visit(patch)
+            assert fast == texts(module), path.name
 
 
-def test_renaming_touches_the_same_names_as_a_full_visit_would(monkeypatch):
+@pytest.mark.parametrize("rewrite", [r for r in ALL_REWRITES if r.STATEMENTS_ONLY], ids=lambda r: r.ID)
+def test_a_statements_only_rewrite_gives_what_a_full_visit_gives(rewrite):
+    """Skipping simple statements and expressions is only a speed-up."""
+    _read_alike_with_a_full_visit(rewrite, lambda patch: patch.setattr(rewrite, "STATEMENTS_ONLY", False))
+
+
+def test_renaming_touches_the_same_names_as_a_full_visit_would():
     """The renamer descends only into what holds a renamed name; letting it descend
     everywhere renames nothing more and nothing less."""
     from camouflage import rename_locals
 
-    def everywhere(self, node):
-        return True
+    def everywhere(patch):
+        patch.setattr(rename_locals._Renamer, "on_visit", lambda self, node: True)
 
-    for path in REFERENCES:
-        module = cst.parse_module(path.read_text())
-        fast = [rename_locals.RenameLocals.rewrite(module, Dice(seed, "rename-locals"), NAMES).code
-                for seed in range(4)]
-        with monkeypatch.context() as patched:
-            patched.setattr(rename_locals._Renamer, "on_visit", everywhere)
-            full = [rename_locals.RenameLocals.rewrite(module, Dice(seed, "rename-locals"), NAMES).code
-                    for seed in range(4)]
-        assert fast == full, path.name
+    _read_alike_with_a_full_visit(rename_locals.RenameLocals, everywhere)
