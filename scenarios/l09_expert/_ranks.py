@@ -3,9 +3,11 @@
 The module under test was loaded from a file under a private name, which a fresh interpreter
 could not import, so ranks are forked from the observing process. Each rank sends what came
 of it through a pipe in the wire format; whatever happens, the ranks are killed and reaped
-before `in_ranks` returns. One PyTorch 2.13 detail is handled here for every candidate
+before `in_ranks` returns. Two PyTorch 2.13 details are handled here for every candidate
 alike: a deadlock when a DDP wrapper outlives its process group (the group is kept alive
-until the rank exits). DDP's questions to `torch._dynamo` are answered by the runner's
+until the rank exits), and the rendezvous's back-off: a rank whose store client knocks
+before rank 0's store listens is refused and retries 0.3-0.8 s later, so the other ranks
+are started once rank 0 listens on the run's port. DDP's questions to `torch._dynamo` are answered by the runner's
 stand-in (`bughunt.lazy_dynamo`) without importing it.
 """
 
@@ -23,6 +25,7 @@ from bughunt.placement import plain
 WORLD = 2
 RANK_TIMEOUT = 15.0  # seconds for the ranks of one run (a correct one takes about 1 s), under
 # the check's own 20 s: a rank still running then is reported as hung, and killed
+LISTEN_WAIT = 1.0  # seconds the other ranks wait for rank 0's store, which a wrong file may never open
 
 
 _KEPT: list = []
@@ -84,14 +87,39 @@ def _rank_main(target, rank: int, send) -> None:
         send.send_bytes(wire.encode({"raised": type(error).__name__, "message": str(error)[:400]}))
 
 
-def in_ranks(target) -> list[dict]:
-    """`target(rank)` in WORLD forked processes at once; per rank, what came of it: a
-    `value`, `raised` (with `message`), `not-implemented`, or `hung`. The processes are
-    killed and reaped before this returns, whatever happened."""
+def _listening(port: int) -> bool:
+    """Whether a socket of this network namespace listens on TCP `port` (read from /proc, so
+    nothing connects to the candidate's store)."""
+    suffix = f":{port:04X}"
+    for table in ("/proc/net/tcp6", "/proc/net/tcp"):
+        try:
+            with open(table) as rows:
+                next(rows, None)
+                if any(len(f) > 3 and f[1].endswith(suffix) and f[3] == "0A" for f in map(str.split, rows)):
+                    return True
+        except OSError:
+            continue
+    return False
+
+
+def _await_listener(port: int, first, reader) -> None:
+    """Until rank 0 listens on `port`, has answered, or has ended; LISTEN_WAIT at most."""
+    deadline = time.monotonic() + LISTEN_WAIT
+    while time.monotonic() < deadline and first.is_alive() and not reader.poll(0) and not _listening(port):
+        time.sleep(0.003)
+
+
+def in_ranks(target, port: int | None = None) -> list[dict]:
+    """`target(rank)` in WORLD forked processes; per rank, what came of it: a `value`,
+    `raised` (with `message`), `not-implemented`, or `hung`. With the run's `port`, the
+    other ranks start once rank 0 listens there. The processes are killed and reaped before
+    this returns, whatever happened."""
     context = multiprocessing.get_context("fork")
     readers, processes = [], []
     try:
         for rank in range(WORLD):
+            if rank == 1 and port is not None:
+                _await_listener(port, processes[0], readers[0])
             reader, writer = context.Pipe(duplex=False)
             child = context.Process(target=_rank_main, args=(target, rank, writer))
             child.start()

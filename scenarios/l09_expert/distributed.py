@@ -131,7 +131,7 @@ def _ddp_run(module, seed: int, num_samples: int, batch_size: int, fail: bool = 
             seen["read"] = dataset.read
             return seen
 
-        outcomes = in_ranks(target)
+        outcomes = in_ranks(target, port)
         if any("not-implemented" in o for o in outcomes):
             raise NotImplementedError
         run = {"ranks": outcomes, "files": _files(folder),
