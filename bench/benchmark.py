@@ -4,6 +4,7 @@
     python bench/benchmark.py --quick    # one paired run each, no analyze, no generate of 200
     python bench/benchmark.py --only generate,analyze
     python bench/benchmark.py --only course          # course grade of 200 level3 files
+    python bench/benchmark.py --only watch-all       # a re-check in `watch` of every reference
 
 The floor of any command that runs checks is a bare `python -c "import torch"`. This
 machine is shared and its speed drifts, so every figure is measured in pairs — the floor,
@@ -104,7 +105,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one paired run per figure, no analyze")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    parser.add_argument("--only", metavar="PARTS", default="startup,check,watch,generate,analyze,course",
+    parser.add_argument("--only", metavar="PARTS", default="startup,check,watch,watch-all,generate,analyze,course",
                         help="comma-separated parts to measure (default: all)")
     options = parser.parse_args()
     parts = set(options.only.split(","))
@@ -128,6 +129,11 @@ def main() -> None:
 
     for name in ("l03_training.one_epoch", "l06_advanced.mixed_precision") if "watch" in parts else ():
         rows.append((f"watch re-check {name}", watch_recheck(catalog.scenario(name), runs), None, None))
+    if "watch-all" in parts:  # every reference: what its own checks compute sets the re-check
+        rechecks = sorted((watch_recheck(scenario, runs), scenario.id) for scenario in catalog.all_scenarios())
+        rows.append(("watch re-check, median of the catalog", rechecks[len(rechecks) // 2][0], None, None))
+        rows += [(f"watch re-check {name} (one of the slowest)", seconds, None, None)
+                 for seconds, name in rechecks[-3:]]
 
     out = Path(tempfile.mkdtemp(prefix="bughunt-bench-"))
     try:

@@ -230,3 +230,15 @@ def seeded(seed: int, function, *args, **kwargs):
     """Call `function` with the global RNG at `seed`, so Dropout draws the same masks."""
     torch.manual_seed(seed)
     return function(*args, **kwargs)
+
+
+def warm_the_meta_device() -> None:
+    """A checks module's `first_use()` when its checks run candidates on the meta device: the
+    meta kernels written in Python import sympy on their first call, and a backward given an
+    explicit gradient imports torch's symbolic shapes (0.3-0.8 s in all). A warm runner calls
+    it once, before it forks a child per candidate."""
+    layer = nn.Linear(3, 2).to("meta")
+    x = torch.cat([torch.empty(2, 2, device="meta"), torch.empty(2, 1, device="meta")], dim=1)  # (B, 3)
+    out = nn.functional.leaky_relu(layer(x).half(), 0.1)  # (B, 2)
+    out.backward(torch.empty_like(out))
+    torch.optim.SGD(layer.parameters(), lr=0.1).step()

@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> None:
         for name in filter(None, options.preload.split(",")):
             importlib.import_module(name)
     if options.warm_up:
-        _exercise_torch()
+        _exercise_torch(options.checks.split(","))
     snapshot = integrity.Snapshot()
     if options.user is not None:
         from bughunt.runner import isolation
@@ -110,11 +110,18 @@ def main(argv: list[str] | None = None) -> None:
         wire.send(channel, {"op": wire.Op.ENDED, "how": _how(status)})
 
 
-def _exercise_torch() -> None:
-    """What nearly every check does once: seed, train a step from a DataLoader, evaluate.
-    Done here, its first-use costs (a lazy import, the source lines `manual_seed` reads to
+def _exercise_torch(checks_modules: list[str]) -> None:
+    """What nearly every check does once: seed every global generator, train a step from a
+    DataLoader, evaluate, save and load the weights; then each checks module's own
+    `first_use()`, where it has one (the meta device's first kernels import sympy, 0.3 s).
+    Done here, the first-use costs (lazy imports, the source lines `manual_seed` reads to
     queue its CUDA call) are inherited by every child instead of paid by each."""
+    import io
+
+    import numpy.random
     import torch
+
+    numpy.random.seed(0)
 
     torch.manual_seed(0)
     model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Dropout(0.1),
@@ -128,6 +135,13 @@ def _exercise_torch() -> None:
     model.eval()
     with torch.no_grad():
         model(inputs)
+    saved = io.BytesIO()
+    torch.save(model.state_dict(), saved)
+    torch.load(io.BytesIO(saved.getvalue()), weights_only=True)
+    for name in checks_modules:
+        first_use = getattr(sys.modules[name], "first_use", None)
+        if callable(first_use):
+            first_use()
 
 
 def _clear_namespace() -> None:

@@ -5,7 +5,15 @@ from hypothesis import strategies as st
 from torch import nn
 
 from bughunt.placement import device, host_batches, plain
-from scenarios._support import arrive_dirty, assert_same, assert_same_parameters, check, parameters, seeds
+from scenarios._support import (
+    arrive_dirty,
+    assert_same,
+    assert_same_parameters,
+    check,
+    parameters,
+    seeds,
+    warm_the_meta_device,
+)
 from scenarios.l04_bug_finding._shared import fill_parameters, plain_batches
 
 
@@ -53,3 +61,4 @@ def steps_on_an_accelerator(module, size):
 
 
 CHECKS = (steps_on_device, steps_on_an_accelerator)
+first_use = warm_the_meta_device  # a warm runner's once-for-all (the meta device's first kernels)

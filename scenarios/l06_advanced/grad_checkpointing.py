@@ -193,3 +193,13 @@ def saves_memory(module, seed, batch, shape):
 
 
 CHECKS = (same_as_plain, saves_memory)
+
+
+def first_use() -> None:
+    """A warm runner's once-for-all: checkpointing's first call reads torch._dynamo's config
+    and the user's name for its device state (tens of milliseconds in each child otherwise)."""
+    from torch.utils.checkpoint import checkpoint
+
+    layer = torch.nn.Linear(2, 2)
+    with _WeightUses([layer.weight]):
+        checkpoint(layer, torch.randn(3, 2, requires_grad=True), use_reentrant=False).sum().backward()

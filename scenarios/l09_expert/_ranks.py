@@ -12,6 +12,7 @@ stand-in (`bughunt.lazy_dynamo`) without importing it.
 """
 
 import multiprocessing
+import multiprocessing.popen_fork  # imported with the checks, so a warm runner's children inherit it
 import os
 import socket
 import time

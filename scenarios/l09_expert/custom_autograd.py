@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from bughunt import series
 from bughunt.placement import device, plain
-from scenarios._support import assert_close, check, seeds
+from scenarios._support import assert_close, check, seeds, warm_the_meta_device
 
 shapes = st.lists(st.integers(1, 4), min_size=0, max_size=3)
 slopes = st.one_of(st.sampled_from([0.0, 0.01, 0.2, 1.0]), st.floats(0.0, 1.0))
@@ -198,3 +198,4 @@ def uses_function(module, seed, slope):
 
 
 CHECKS = (same_as_leaky_relu, keeps_device_and_dtype, passes_gradcheck, uses_function)
+first_use = warm_the_meta_device  # a warm runner's once-for-all (the meta device's first kernels)
