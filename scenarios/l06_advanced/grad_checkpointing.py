@@ -196,8 +196,9 @@ CHECKS = (same_as_plain, saves_memory)
 
 
 def first_use() -> None:
-    """A warm runner's once-for-all: checkpointing's first call reads torch._dynamo's config
-    and the user's name for its device state (tens of milliseconds in each child otherwise)."""
+    """A warm runner's once-for-all: checkpointing's first call loads torch._dynamo's config
+    (through `bughunt.lazy_dynamo`) and torch's device helpers, tens of milliseconds that
+    each child would pay again."""
     from torch.utils.checkpoint import checkpoint
 
     layer = torch.nn.Linear(2, 2)

@@ -5,10 +5,10 @@ could not import, so ranks are forked from the observing process. Each rank send
 of it through a pipe in the wire format; whatever happens, the ranks are killed and reaped
 before `in_ranks` returns. Two PyTorch 2.13 details are handled here for every candidate
 alike: a deadlock when a DDP wrapper outlives its process group (the group is kept alive
-until the rank exits), and the rendezvous's back-off: a rank whose store client knocks
-before rank 0's store listens is refused and retries 0.3-0.8 s later, so the other ranks
-are started once rank 0 listens on the run's port. DDP's questions to `torch._dynamo` are answered by the runner's
-stand-in (`bughunt.lazy_dynamo`) without importing it.
+until the rank exits), and the rendezvous's back-off: a store client that knocks before
+rank 0's store listens is refused and tries again 0.3-0.8 s later, so the other ranks start
+once rank 0 listens on the run's port. DDP's questions to `torch._dynamo` are answered by
+the runner's stand-in (`bughunt.lazy_dynamo`) without importing it.
 """
 
 import multiprocessing
