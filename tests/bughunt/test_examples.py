@@ -157,3 +157,20 @@ def test_checks_imported_without_hypothesis_draw_again_at_a_new_seed(tmp_path):
     runs = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300)
             for script in (GRADE_TWICE, GRADE_AT_A_NEW_SEED)]
     assert runs[-1].stdout.split() == ["True", "True", "True"], runs[-1].stderr[-2000:]
+
+
+def test_a_new_threads_first_draw_neither_collects_the_heap_nor_draws_otherwise(monkeypatch):
+    # Hypothesis registers a Random per thread with a full collection (0.1-0.3 s beside
+    # torch); the judge draws on many threads, which share one Random registered once.
+    import gc
+    import threading
+
+    chk = grader.checks_of("l03_training.one_epoch", drawing=True)[0]
+    here = examples.examples_of(chk, 7)
+    collections, there = [], []
+    monkeypatch.setattr(gc, "collect", lambda *args: collections.append(args) or 0)
+    thread = threading.Thread(target=lambda: there.extend(examples.examples_of(chk, 7)))
+    thread.start()
+    thread.join()
+    assert not collections
+    assert [wire.encode(e) for e in there] == [wire.encode(e) for e in here]
