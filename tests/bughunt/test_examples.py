@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import threading
+
 import pytest
 
 from bughunt import catalog, wire
@@ -162,9 +165,6 @@ def test_checks_imported_without_hypothesis_draw_again_at_a_new_seed(tmp_path):
 def test_a_new_threads_first_draw_neither_collects_the_heap_nor_draws_otherwise(monkeypatch):
     # Hypothesis registers a Random per thread with a full collection (0.1-0.3 s beside
     # torch); the judge draws on many threads, which share one Random registered once.
-    import gc
-    import threading
-
     chk = grader.checks_of("l03_training.one_epoch", drawing=True)[0]
     here = examples.examples_of(chk, 7)
     collections, there = [], []
