@@ -108,8 +108,11 @@ class Pool(Runners):
         self.prestart(1)
         group = self.scenario_ids if job.device == self.device else [job.scenario_id]
         reference = reference_of(job.scenario_id, job.device, group)
+        kept = examples.complete(reference, job.seed)
+        if not kept:  # so the reference has observations to make: its runner boots now, beside the candidate's
+            reference.observer.boot()
         # One candidate, and every example it needs already drawn: no Hypothesis at all.
-        drawing = not (self.fresh and examples.complete(reference, job.seed))
+        drawing = not (self.fresh and kept)
         warm_up(group, job.device, drawing)
         try:
             return _Grading(self, job, timeout, drawing).run()
@@ -200,10 +203,13 @@ class _Grading:
         outcomes: list[Outcome] = []
         confirmed = None
         self.reference.load()  # the cache is read before any candidate code runs
+        ahead = None
         try:
             problem = None if loaded else self._read()
             if problem is None:
                 examples.draw_ahead(self.job.scenario_id, self.checks, self.job.seed, self.reference)
+                if not self.job.stop_at_first_failure:  # every example will be asked for
+                    ahead = self.reference.ahead(self._every_example())
                 problem = None if loaded else self._start()
             if problem is not None:
                 outcomes.append(problem)
@@ -221,6 +227,8 @@ class _Grading:
                             break
                 confirmed = self._confirm(outcomes)
         finally:
+            if ahead is not None:
+                ahead.stop()
             self._finish()
         if not self.job.stop_at_first_failure:
             reached = {o.name for o in outcomes}
@@ -304,6 +312,11 @@ class _Grading:
             pass
         self.pool.give_back(runner)
 
+    def _every_example(self) -> Iterator[tuple[Check, dict]]:
+        for chk in self.checks:
+            for drawn in examples.drawn(self.job.scenario_id, chk, self.job.seed, self.reference):
+                yield chk, drawn
+
     def _check(self, chk: Check) -> Outcome:
         """The check on its examples, in order, until the first one that fails."""
         started = time.monotonic()
@@ -323,6 +336,8 @@ class _Grading:
         if self.wall_left <= 0:
             return Outcome(chk.name, Status.TIMEOUT, chk.symptom, self._spent_message(), shown)
         runner = self.runner
+        if self.job.stop_at_first_failure and self.reference.missing(chk, drawn):
+            self.reference.ahead([(chk, drawn)])  # side by side with the candidate's runner
         asked = time.monotonic()
         try:
             status, got = runner.observe(chk.name, drawn, self._budget(left["cpu"], left["wall"]))

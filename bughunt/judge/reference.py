@@ -28,6 +28,7 @@ import tempfile
 import threading
 from collections.abc import Iterable
 from functools import cache
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,7 @@ from bughunt.runner.client import Budget, Runner, RunnerLost
 from bughunt.runner.visibility import cache_dir, hidden_paths, shown_for
 from bughunt.wire import Op
 
-__all__ = ["cache_dir", "sources_digest", "write_atomically", "trusted", "NoReferenceObservation", "Reference",
+__all__ = ["cache_dir", "sources_digest", "write_atomically", "trusted", "NoReferenceObservation", "Reference", "Ahead",
            "reference_of", "close_references"]
 
 _PACKAGES = ("clean_reference", "scenarios")
@@ -47,11 +48,11 @@ _ENGINE_FILES = ("placement.py", "wire.py", "judge/checking.py")
 
 @cache
 def sources_digest() -> str:
-    import torch
-
     import bughunt
 
-    digest = hashlib.sha256(torch.__version__.encode())
+    # Read from the installed distribution, not `torch.__version__`: naming the cache file
+    # comes before the judge's own import of torch, so the runners can boot meanwhile.
+    digest = hashlib.sha256(metadata.version("torch").encode())
     roots = [Path(importlib.import_module(name).__file__).parent for name in _PACKAGES]
     files = [f for root in roots for f in sorted(root.rglob("*.py"))]
     files += [Path(bughunt.__file__).parent / name for name in _ENGINE_FILES]
@@ -109,6 +110,12 @@ class _Observer:
                 self._reload()
                 status, value = self._observe(scenario, check, example)
             return status, value
+
+    def boot(self) -> None:
+        """Start the runner now, not at the first observation."""
+        with self._lock:
+            if self._runner is None or not self._runner.alive:
+                self._runner, self._loaded = self._start(), None
 
     def _observe(self, scenario, check: Check, example: dict[str, Any]) -> tuple[Op, Any]:
         try:
@@ -185,19 +192,48 @@ class Reference:
         self.path = cache_dir() / "observations" / f"{scenario.id}-{device}-{sources_digest()}.bin" \
             if isolation.level() != isolation.PROCESS else None
         self._stored: dict[str, bytes] | None = None
+        self._making: dict[str, threading.Event] = {}  # observations under way, by key
         self._dirty = False
         self._lock = threading.Lock()
 
     def observe(self, check: Check, example: dict[str, Any]) -> Any:
+        """The reference's observation of `example`: cached, being made by another thread
+        (waited for), or made now."""
         encoded = wire.encode(example)
         key = f"{check.name}:{hashlib.sha256(encoded).hexdigest()}"
         stored = self.load()
-        if key not in stored:
-            value = self._observe(check, wire.decode(encoded))
+        while True:
             with self._lock:
-                stored[key] = wire.encode(value)
+                if key in stored:
+                    return wire.decode(stored[key])
+                making = self._making.get(key)
+                if making is None:
+                    making = self._making[key] = threading.Event()
+                    break
+            making.wait()  # then cached, or that thread failed and this one tries itself
+        try:
+            value = wire.encode(self._observe(check, wire.decode(encoded)))
+            with self._lock:
+                stored[key] = value
                 self._dirty = True
-        return wire.decode(stored[key])
+        finally:
+            with self._lock:
+                del self._making[key]
+            making.set()
+        return wire.decode(value)
+
+    def ahead(self, examples: Iterable[tuple[Check, dict[str, Any]]]) -> Ahead:
+        """Observe `examples` in order on a thread of their own, those not cached, while the
+        candidate's runner observes them too: on a cold cache the two runners work side by
+        side on the two cores instead of in turn."""
+        return Ahead(self, examples)
+
+    def missing(self, check: Check, example: dict[str, Any]) -> bool:
+        """Neither cached nor being made."""
+        key = f"{check.name}:{hashlib.sha256(wire.encode(example)).hexdigest()}"
+        stored = self.load()
+        with self._lock:
+            return key not in stored and key not in self._making
 
     def kept(self, key: str) -> bytes | None:
         """Something else the judge keeps in this cache file (`examples`)."""
@@ -241,6 +277,34 @@ class Reference:
             if trusted(self.path.parent, missing_ok=True) and \
                     write_atomically(self.path, wire.encode(dict(self._stored))):
                 self._dirty = False
+
+
+class Ahead:
+    """The reference observing a list of examples on a thread, ahead of the grading thread
+    (which waits for an observation under way rather than repeat it). A failure is left to
+    the grading thread, which meets it again and reports it."""
+
+    def __init__(self, reference: Reference, examples: Iterable[tuple[Check, dict[str, Any]]]) -> None:
+        self._reference = reference
+        self._examples = examples
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="bughunt-reference-ahead", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            for check, example in self._examples:
+                if self._stopping.is_set():
+                    return
+                if self._reference.missing(check, example):
+                    self._reference.observe(check, example)
+        except Exception:  # noqa: BLE001 - the grading thread observes it again and says why
+            return
+
+    def stop(self) -> None:
+        """After the observation under way, if any: what it makes is cached like the rest."""
+        self._stopping.set()
+        self._thread.join()
 
 
 def trusted(path: Path, missing_ok: bool = False) -> bool:
