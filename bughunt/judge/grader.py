@@ -214,17 +214,19 @@ class _Grading:
             if problem is not None:
                 outcomes.append(problem)
             else:
-                for chk in self.checks:
-                    outcome = self._check(chk)
-                    outcomes.append(outcome)
-                    if self.job.stop_at_first_failure and not outcome.passed:
+                todo = list(self.checks)
+                while todo:
+                    for outcome in self._outcomes(todo):  # until every check has one, or the runner is lost
+                        outcomes.append(outcome)
+                        if self.job.stop_at_first_failure and not outcome.passed:
+                            break
+                    reached = {o.name for o in outcomes}
+                    todo = [c for c in todo if c.name not in reached]
+                    if not todo or (self.job.stop_at_first_failure and not outcomes[-1].passed) \
+                            or self.restarts >= MAX_RESTARTS or self.wall_left <= 0 or self._start() is not None:
                         break
-                    if self.runner is None or not self.runner.alive:
-                        if chk is self.checks[-1] or self.restarts >= MAX_RESTARTS or self.wall_left <= 0:
-                            break
-                        problem = self._start()
-                        if problem is not None:
-                            break
+                order = {c.name: i for i, c in enumerate(self.checks)}  # a twin may end a later check first
+                outcomes.sort(key=lambda o: order[o.name])
                 confirmed = self._confirm(outcomes)
         finally:
             if ahead is not None:
@@ -289,9 +291,12 @@ class _Grading:
             self.wall_left -= time.monotonic() - booting
         asked = time.monotonic()
         try:
+            # A file whose every example is asked for is loaded twice where the runner can:
+            # two children observe side by side, on two cores.
             failure = self.runner.load(self.job.source, self.job.filename,
                                        f"candidate_{self.scenario.module_name}", self.scenario.checks_module,
-                                       self._budget(self.timeout, max(MIN_WALL, 2 * self.timeout)))
+                                       self._budget(self.timeout, max(MIN_WALL, 2 * self.timeout)),
+                                       twin=not self.job.stop_at_first_failure)
         except RunnerLost as lost:
             return Outcome(IMPORTS, lost.status, "the module fails as soon as it is imported", lost.message)
         finally:
@@ -317,37 +322,100 @@ class _Grading:
             for drawn in examples.drawn(self.job.scenario_id, chk, self.job.seed, self.reference):
                 yield chk, drawn
 
-    def _check(self, chk: Check) -> Outcome:
-        """The check on its examples, in order, until the first one that fails."""
-        started = time.monotonic()
-        left = {"cpu": self.timeout, "wall": max(MIN_WALL, 2 * self.timeout)}  # this check's, over its examples
-        for drawn in examples.drawn(self.job.scenario_id, chk, self.job.seed, self.reference):
-            failure = self._example(chk, drawn, left)
-            if failure is not None:
-                failure.seconds = time.monotonic() - started
-                failure.priority = chk.priority
-                return failure
-        return Outcome(chk.name, Status.PASS, seconds=time.monotonic() - started)
+    def _outcomes(self, checks: list[Check]) -> Iterator[Outcome]:
+        """Each of `checks` on its examples, in order, until the first that fails; the
+        outcomes as the checks end, until all have one or the runner is lost.
 
-    def _example(self, chk: Check, drawn: dict, left: dict) -> Outcome | None:
-        """One example observed by the candidate's runner and compared with the reference's
-        observation; the outcome when that fails."""
-        shown = show_example(drawn)
-        if self.wall_left <= 0:
-            return Outcome(chk.name, Status.TIMEOUT, chk.symptom, self._spent_message(), shown)
+        The runner's children (two with a twin, else one) are each asked the next example as
+        soon as they answer, the next check's as soon as this one's are all asked; answers
+        are compared in each check's own order, so its first failure is what one child would
+        have found. What a child is still working on past its check's failure is read and
+        left. Each wait is charged to every example under way, its share of the runner's CPU
+        (so a check is charged what its own examples cost, side by side or not)."""
         runner = self.runner
-        if self.job.stop_at_first_failure and self.reference.missing(chk, drawn):
-            self.reference.ahead([(chk, drawn)])  # side by side with the candidate's runner
-        asked = time.monotonic()
-        try:
-            status, got = runner.observe(chk.name, drawn, self._budget(left["cpu"], left["wall"]))
-        except RunnerLost as lost:
-            return Outcome(chk.name, lost.status, chk.symptom, lost.message, shown)
-        finally:
-            waited = time.monotonic() - asked
-            left["cpu"] -= runner.spent
-            left["wall"] -= waited
-            self.wall_left -= waited
+        stop = self.job.stop_at_first_failure
+        under_way = [_Progress(chk, self.timeout) for chk in checks]
+        busy: dict[int, tuple[_Progress, int, dict]] = {}  # child -> (check, position, example)
+        given = 0  # checks handed out as outcomes, in order
+        cursor = 0  # the check whose examples are being asked
+
+        def ask(on: int) -> None:
+            nonlocal cursor
+            while cursor < len(under_way):
+                progress = under_way[cursor]
+                drawn = progress.next_example(self) if progress.outcome is None else None
+                if drawn is None:
+                    cursor += 1
+                    continue
+                if stop and any(p.outcome is not None and not p.outcome.passed for p in under_way):
+                    return
+                position = progress.asked
+                progress.asked += 1
+                if self.wall_left <= 0:
+                    progress.settle(position, Outcome(progress.chk.name, Status.TIMEOUT, progress.chk.symptom,
+                                                      self._spent_message(), show_example(drawn)))
+                    continue
+                if stop and self.reference.missing(progress.chk, drawn):
+                    self.reference.ahead([(progress.chk, drawn)])  # side by side with the candidate's runner
+                try:
+                    runner.ask(progress.chk.name, drawn, on)
+                except RunnerLost as lost:
+                    progress.settle(position, Outcome(progress.chk.name, lost.status, progress.chk.symptom,
+                                                      lost.message, show_example(drawn)))
+                    return
+                busy[on] = (progress, position, drawn)
+                return
+
+        for on in range(runner.twins):
+            ask(on)
+        while busy and runner.alive:  # a runner lost while being asked took what it had with it
+            waiting = tuple(sorted(busy))
+            shares = [busy[on][0] for on in waiting]
+            budget = Budget(min(p.left["cpu"] for p in shares),
+                            max(0.0, min(min(p.left["wall"] for p in shares), self.wall_left)), len(waiting))
+            started = time.monotonic()
+            try:
+                on, status, got = runner.answer_any(budget, waiting)
+            except RunnerLost as lost:
+                self._charge(shares, started)
+                blamed = lost.on if lost.on in busy else min(waiting, key=lambda o: (busy[o][0].left["cpu"],
+                                                                                    busy[o][1]))
+                progress, position, drawn = busy.pop(blamed)
+                progress.settle(position, Outcome(progress.chk.name, lost.status, progress.chk.symptom,
+                                                  lost.message, show_example(drawn)), lost=True)
+                busy.clear()  # what the others worked on went with the runner
+                yield from (p.outcome for p in under_way if p.outcome is not None and not p.given)
+                return
+            self._charge(shares, started)
+            progress, position, drawn = busy.pop(on)
+            if progress.outcome is None and runner.twins > 1 and progress.left["cpu"] < 0:
+                # Read at each answer (`Runner.cpu_mark`), a twin's CPU is known even where no
+                # wait was long enough to catch it: past its budget, the check is too slow.
+                progress.settle(position, Outcome(progress.chk.name, Status.TIMEOUT, progress.chk.symptom,
+                                                  f"stopped during this check after {self.timeout:g} s of CPU: "
+                                                  "an endless loop, or far too slow", show_example(drawn)))
+            if progress.outcome is None:
+                progress.settle(position, self._compared(progress.chk, drawn, status, got))
+            ask(on)
+            while given < len(under_way) and under_way[given].done:
+                under_way[given].given = True
+                yield under_way[given].outcome
+                given += 1
+        yield from (p.outcome for p in under_way if p.outcome is not None and not p.given)
+
+    def _charge(self, shares: list[_Progress], started: float) -> None:
+        """A wait, charged to each check with an example under way: its share of the CPU,
+        all of the wall time; and to the file's wall budget once."""
+        waited = time.monotonic() - started
+        for progress in shares:
+            progress.left["cpu"] -= self.runner.spent / len(shares)
+            progress.left["wall"] -= waited
+        self.wall_left -= waited
+
+    def _compared(self, chk: Check, drawn: dict, status: Op, got) -> Outcome | None:
+        """The candidate's answer to an example against the reference's observation; the
+        outcome when that fails."""
+        shown = show_example(drawn)
         if status != Op.OBSERVATION:
             return Outcome(chk.name, Status.NOT_IMPLEMENTED if status == Op.NOT_IMPLEMENTED else Status.FAIL,
                            chk.symptom, got, shown, raised=status == Op.ERROR)
@@ -358,6 +426,59 @@ class _Grading:
             return Outcome(chk.name, Status.FAIL, chk.symptom, describe(error), shown,
                            series=series.draw(chk.draw, got, expected, drawn))
         return None
+
+
+class _Progress:
+    """One check under way: its examples asked so far, the answers not yet in order, its
+    budget left, and its outcome once known."""
+
+    def __init__(self, chk: Check, timeout: float) -> None:
+        self.chk = chk
+        self.left = {"cpu": timeout, "wall": max(MIN_WALL, 2 * timeout)}  # over its examples
+        self.asked = 0
+        self.settled: dict[int, Outcome | None] = {}  # position -> None (passed) or its failure
+        self.passed = 0  # positions 0 .. passed - 1 passed
+        self.outcome: Outcome | None = None
+        self.given = False  # handed out by `_outcomes`
+        self._todo: Iterator[dict] | None = None
+        self._exhausted = False
+        self._started = 0.0
+
+    def next_example(self, grading: _Grading) -> dict | None:
+        if self._todo is None:
+            self._started = time.monotonic()
+            self._todo = iter(examples.drawn(grading.job.scenario_id, self.chk, grading.job.seed,
+                                             grading.reference))
+        drawn = next(self._todo, None) if not self._exhausted else None
+        if drawn is None:
+            self._exhausted = True
+            self._end()
+        return drawn
+
+    def settle(self, position: int, failure: Outcome | None, lost: bool = False) -> None:
+        """An example's result. `lost`: the runner went with it, and with the examples before
+        it still under way, which count as passed (the failure here is the candidate's)."""
+        self.settled[position] = failure
+        if lost:
+            self.settled.update({p: None for p in range(self.passed, position)})
+        while self.outcome is None and self.passed in self.settled:
+            failure = self.settled.pop(self.passed)
+            if failure is not None:
+                failure.priority = self.chk.priority
+                self.outcome = failure
+            else:
+                self.passed += 1
+        self._end()
+
+    def _end(self) -> None:
+        if self.outcome is None and self._exhausted and self.passed == self.asked:
+            self.outcome = Outcome(self.chk.name, Status.PASS)
+        if self.outcome is not None and not self.outcome.seconds:
+            self.outcome.seconds = time.monotonic() - self._started
+
+    @property
+    def done(self) -> bool:
+        return self.outcome is not None
 
 
 def run(job: Job, timeout: float = DEFAULT_TIMEOUT, hidden: Iterable[Path] = ()) -> Verdict:

@@ -3,11 +3,14 @@
 `fresh` pools (hostile code: `check`, `submit`) close every runner after one candidate;
 otherwise (our own mutants: `analyze`, `generate`; the learner's `watch`) a runner that is
 still alive goes back to the pool, warm, for the next one. What a runner may see is fixed
-here, once per pool.
+here, once per pool. A pool of one worker on a machine of two cores or more starts its
+runners with a twin channel: a candidate whose every example is asked for (`check`,
+`submit`, `watch`) is then loaded twice and observed on two cores.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -24,6 +27,7 @@ class Runners:
         self.device = device
         self.workers = max(1, workers)
         self.fresh = fresh
+        self.twin = self.workers == 1 and len(os.sched_getaffinity(0)) >= 2
         self.hidden = hidden_paths(hidden)
         self.shown = shown_for(self.scenario_ids)
         self._modules = [catalog.scenario(s).checks_module for s in self.scenario_ids]
@@ -58,7 +62,7 @@ class Runners:
 
     def _new(self) -> Runner:
         # A runner that will see many candidates does torch's first-use work once, for all.
-        return Runner(self._modules, self.device, self.hidden, self.shown, warm_up=not self.fresh)
+        return Runner(self._modules, self.device, self.hidden, self.shown, warm_up=not self.fresh, twin=self.twin)
 
     def close(self) -> None:
         with self._lock:

@@ -4,8 +4,11 @@ Started by the judge (inside bubblewrap when it can) with a socket on `--channel
 and the named checks modules once — the warm zygote — and never the reference, which is not
 even mounted. For each `load` request it forks a child in a session of its own; the child
 executes the candidate's source and answers `observe` requests one at a time with plain data
-(`bughunt.wire`), until `end`. The zygote reaps the child, kills its process group and says
-how it ended, then waits for the next candidate. Nothing here decides a verdict.
+(`bughunt.wire`), until `end`. A `load` that names a twin key forks a second child, the
+twin, which loads the same source and answers on a channel of its own (`--twin-channel`),
+with that key: the judge then asks the two for examples side by side, one core each. The
+zygote reaps each child, kills its process group and says how it ended, on its channel, then
+waits for the next candidate. Nothing here decides a verdict.
 
 Before the child runs a line of the candidate's, it installs the audit hook and holds the
 snapshot of the grader's code (`integrity`). The candidate's code — its import, each
@@ -49,6 +52,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--checks", required=True, help="checks modules, comma-separated")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--channel", type=int, required=True, help="the socket's file descriptor")
+    parser.add_argument("--twin-channel", type=int, help="a second socket, where a twin child answers")
     parser.add_argument("--user", type=int, help="the uid to become before any candidate runs (we are root)")
     parser.add_argument("--preload", default="", help="reference modules to load before becoming --user")
     parser.add_argument("--warm-up", action="store_true",
@@ -83,6 +87,7 @@ def main(argv: list[str] | None = None) -> None:
 
         isolation.become(options.user)
     channel = socket.socket(fileno=options.channel)
+    twin = socket.socket(fileno=options.twin_channel) if options.twin_channel is not None else None
     faulthandler.disable()  # a crash is the candidate's verdict, not a dump on the judge's terminal
     # A write past RLIMIT_FSIZE fails with EFBIG instead of killing the process: checks stage a
     # full disk that way, from the candidate's thread, where no signal handler can be set.
@@ -97,17 +102,32 @@ def main(argv: list[str] | None = None) -> None:
             os._exit(2)
         sys.stdout.flush()
         sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:
-            _serve(channel, checks[request["checks"]], request, snapshot)
-        _, status = os.waitpid(pid, 0)
-        try:
-            os.killpg(pid, signal.SIGKILL)  # whatever the candidate started goes with it
-        except (ProcessLookupError, PermissionError):
-            pass
-        if options.own_pid_namespace:
-            _clear_namespace()
-        wire.send(channel, {"op": wire.Op.ENDED, "how": _how(status)})
+        key, twin_key = bytes(request.pop("key")), request.pop("twin_key", None)
+        lines = {_fork(channel, twin, checks[request["checks"]], request, key, snapshot, False): channel}
+        if twin is not None and twin_key is not None:
+            lines[_fork(twin, channel, checks[request["checks"]], request, bytes(twin_key), snapshot, True)] = twin
+        while lines:
+            pid, status = os.waitpid(-1, 0)
+            line = lines.pop(pid, None)
+            if line is None:
+                continue
+            try:
+                os.killpg(pid, signal.SIGKILL)  # whatever the candidate started goes with it
+            except (ProcessLookupError, PermissionError):
+                pass
+            if options.own_pid_namespace and not lines:
+                _clear_namespace()
+            wire.send(line, {"op": wire.Op.ENDED, "how": _how(status)})
+
+
+def _fork(line, other, checks: dict, request: dict, key: bytes, snapshot, twin: bool) -> int:
+    """A child answering on `line` with `key`; it closes `other`, the other child's channel."""
+    pid = os.fork()
+    if pid == 0:
+        if other is not None:
+            other.close()
+        _serve(line, checks, request, key, snapshot, twin)
+    return pid
 
 
 def _exercise_torch(checks_modules: list[str]) -> None:
@@ -182,7 +202,7 @@ def _how(status: int) -> str:
     return f"exit code {os.waitstatus_to_exitcode(status)}"
 
 
-def _serve(channel, checks: dict, request: dict, snapshot) -> None:
+def _serve(channel, checks: dict, request: dict, key: bytes, snapshot, twin: bool) -> None:
     """The candidate's child; always ends with os._exit so no zygote state runs twice."""
     try:
         os.setsid()
@@ -191,7 +211,7 @@ def _serve(channel, checks: dict, request: dict, snapshot) -> None:
         # Line-buffered, so what the candidate printed is on disk even if it later hangs.
         sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
         sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
-        _answer(channel, checks, request, snapshot)
+        _answer(channel, checks, request, key, snapshot, twin)
     except BaseException:  # noqa: BLE001 - nothing may escape a forked child
         os._exit(70)
     os._exit(0)
@@ -243,13 +263,14 @@ def _observing(check, module, example: dict):
     return lambda: wire.encode({"op": wire.Op.OBSERVATION, "value": check.observe(module, **example)})
 
 
-def _answer(channel, checks: dict, request: dict, snapshot) -> None:
+def _answer(channel, checks: dict, request: dict, key: bytes, snapshot, twin: bool) -> None:
+    """`twin`: the second child of a candidate; what the import prints, the first prints."""
     # Everything this thread uses once candidate code has run is bound here, before: a global
     # or an attribute looked up later could be the candidate's (until `changed` says not).
-    key, counter = bytes(request["key"]), 0
+    counter = 0
     seal, frame, encode, send, receive = wire.seal, wire.frame, wire.encode, channel.sendall, wire.receive
     changed, in_thread, observing, tampered_box = snapshot.changed, _in_thread, _observing, TAMPERED_BOX
-    pack, length, safe = struct.Struct(">I").pack, len, SAFE
+    pack, length, safe, dup2, close = struct.Struct(">I").pack, len, SAFE, os.dup2, os.close
     op = wire.Op
     observe_op, tampered_op, error_op, missing_op = op.OBSERVE.value, op.TAMPERED.value, op.ERROR, op.NOT_IMPLEMENTED
     flagged: list[str] = []
@@ -270,9 +291,19 @@ def _answer(channel, checks: dict, request: dict, snapshot) -> None:
             reply(pack(length(header)) + header)
         return not problem
 
-    own_code = frozenset(f.__code__ for f in (main, _serve, _in_thread, _answer, reply, intact))
+    own_code = frozenset(f.__code__ for f in (main, _fork, _serve, _in_thread, _answer, reply, intact))
     integrity.install_audit_hook(snapshot, own_code, flagged)
+    if twin:
+        quiet = os.open(os.devnull, os.O_WRONLY)
+        out, err = os.dup(1), os.dup(2)
+        os.dup2(quiet, 1)
+        os.dup2(quiet, 2)
     loaded, module = _in_thread(_loading(request["source"], request["filename"], request["module"]))
+    if twin:
+        dup2(out, 1)
+        dup2(err, 2)
+        for each in (quiet, out, err):
+            close(each)
     if module is tampered_box:
         flagged.append("the runner's result was written by the candidate")
     if not intact(audited=True):
