@@ -145,6 +145,7 @@ def generate(scenarios: tuple[Scenario, ...], count: int, seed: int, *, bug: str
         what = f"{bugs} bugs of different classes on different lines" if bugs > 1 else "bug sites"
         raise UsageError(f"no site for bug class {bug!r} in {names}" if bug else f"no {what} in {names}")
     with _dressers(count) as dress_all, grader.Pool({s.id for s in scenarios}, workers=workers) as pool:
+        pool.prestart(workers)  # the runners boot while the checks (and torch) are imported here
         killed = _kill(pool, order, count, timeout)
         return _disguise(pool, killed, count, seed, difficulty, exclude, timeout, dress_all)
 
@@ -272,6 +273,7 @@ def certify(picks: list[tuple[Scenario, tuple[Site, ...], int]], *, check_seed: 
     disguised text; None where they do not, so the planner can pick another site."""
     groups = list(dict.fromkeys((scenario, tuple(sorted(sites))) for scenario, sites, _ in picks))
     with grader.Pool({scenario.id for scenario, _ in groups}, workers=workers) as pool:
+        pool.prestart(workers)
         killed = {(k.mutant.scenario, k.mutant.sites): k for k in _kill(pool, groups, len(groups), timeout)}
         dressed = []
         for scenario, sites, disguise in picks:
