@@ -190,11 +190,15 @@ class Runner:
         for reply in replies:
             if reply["op"] == Op.TAMPERED:
                 self._tampered(reply)
-        if Op.ENDED in ops or Op.LOADED in ops:  # a crash, or a file that imports in one child only
-            how = next((reply.get("how") for reply in replies if reply["op"] == Op.ENDED), "in one process only")
+        if Op.ENDED in ops:
+            how = next(reply.get("how") for reply in replies if reply["op"] == Op.ENDED)
             self.kill()
             raise RunnerLost(Status.CRASH, f"the process ended while importing the file ({how}): "
                                            "os._exit, or a crash")
+        if Op.LOADED in ops:
+            self.kill()
+            raise RunnerLost(Status.CRASH, "the file imported in one process and failed in another: "
+                                           "what its import does must not depend on chance")
         for on in range(twins):
             self._receive(Budget(float("inf"), 10), (Op.ENDED,), "after a failed import", on)
         return clip(str(replies[0].get("message", "")))
