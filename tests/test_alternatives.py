@@ -54,9 +54,12 @@ def _seeds(path: Path) -> tuple[int, ...]:
 
 @pytest.fixture(scope="session")
 def verdicts() -> dict[tuple[Path, int], sandbox.Verdict]:
+    """Graded one at a time, as `check` and `submit` grade a file: on two cores or more, by
+    two children side by side (the twin), each check's answers compared in order."""
     runs = [(p, seed) for p in FILES for seed in _seeds(p)]
-    jobs = [sandbox.Job(_scenario_id(p), p.read_text(), str(p), seed=seed) for p, seed in runs]
-    return {runs[i]: verdict for i, verdict in sandbox.run_many(jobs)}
+    with sandbox.Pool({_scenario_id(p) for p, _ in runs}, workers=1) as pool:
+        return {(p, seed): pool.grade(sandbox.Job(_scenario_id(p), p.read_text(), str(p), seed=seed))
+                for p, seed in runs}
 
 
 def _failures(verdict: sandbox.Verdict) -> str:
