@@ -39,6 +39,9 @@ def _with_progress_bar(work):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     columns = (TextColumn("analyzing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+    # Redrawn at each tick, by no thread of its own: a first run forks the mutants' makers,
+    # which it does only while this process runs no other thread.
+    with Progress(*columns, console=Console(stderr=True), transient=True, auto_refresh=False) as bar:
         task = bar.add_task("analyze", total=None)
-        return work(lambda done, total: bar.update(task, completed=done, total=total))
+        bar.refresh()
+        return work(lambda done, total: bar.update(task, completed=done, total=total, refresh=True))

@@ -121,9 +121,19 @@ class Pool(Runners):
                 examples.mark_complete(reference, [c.name for c in checks_of(job.scenario_id)], job.seed)
             reference.save()
 
+    def boot_references(self, graded: Iterable[tuple[str, int]]) -> None:
+        """Where the examples of a (scenario, seed) about to be graded are not all kept, the
+        reference has observations to make: its runner boots now, beside the candidates'."""
+        for scenario_id, seed in graded:
+            reference = reference_of(scenario_id, self.device, self.scenario_ids)
+            if not examples.complete(reference, seed):
+                reference.observer.boot()
+                return
+
     def grade_many(self, jobs: list[Job], timeout: float = DEFAULT_TIMEOUT) -> Iterator[tuple[int, Verdict]]:
         """Yield `(index, verdict)` for every job as it finishes, `workers` at a time."""
         self.prestart(min(self.workers, len(jobs)))
+        self.boot_references({(j.scenario_id, j.seed) for j in jobs if j.device == self.device})
         warm_up(self.scenario_ids, self.device)
         todo: queue.Queue = queue.Queue()
         for item in enumerate(jobs):

@@ -15,15 +15,20 @@ reason) or a weakness of the checks; a declaration that no longer matches is fla
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
+import multiprocessing
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from bughunt import syntax
 from bughunt.catalog import Scenario
 from bughunt.judge import grader
 from bughunt.judge.checking import Outcome
+from bughunt.runner import isolation
 from bughunt.variants import difficulty
 from bughunt.variants import mutants as mutants_module
 from bughunt.variants.mutants import Mutant
@@ -34,6 +39,7 @@ SURVIVED, UNSTABLE, STALE, REFERENCE_FAILS = "survived", "unstable", "stale-equi
 STATUSES = (KILLED, EQUIVALENT, DUPLICATE, SURVIVED, UNSTABLE, STALE, REFERENCE_FAILS)
 PROBLEMS = (SURVIVED, UNSTABLE, STALE, REFERENCE_FAILS)
 SEEDS = (0, 1)
+_MAKERS = 2  # processes making the mutants of a first run
 
 
 @dataclass
@@ -89,9 +95,33 @@ def analyze(scenarios: tuple[Scenario, ...], *, workers: int = 2, timeout: float
             progress: Callable[[int, int], None] | None = None) -> Report:
     """Kill every mutant of `scenarios`; `progress(done, total)` is told after each run."""
     started = time.perf_counter()
-    with grader.Pool({s.id for s in scenarios}, workers=workers) as pool:
-        pool.prestart(workers)  # the runners boot on the other core while the mutants are made
+    with _makers(scenarios) as made, grader.Pool({s.id for s in scenarios}, workers=workers) as pool:
+        # While the mutants are made, the runners boot (on a first run, the reference's too).
+        pool.prestart(workers)
+        pool.boot_references((s.id, seed) for s in scenarios for seed in SEEDS)
+        made()
         return _analyze(pool, scenarios, timeout, progress, started)
+
+
+@contextlib.contextmanager
+def _makers(scenarios: tuple[Scenario, ...]) -> Iterator[Callable[[], None]]:
+    """`made()` once the mutants libcst still has to make (a first run: 7 s of one core for the
+    catalog) are made and kept on disk by two processes forked here, before the grading pool
+    starts any thread; where there are few, a thread runs already, or nothing may be kept
+    (`process` isolation), `mutants_of` makes them here, as it finds them missing."""
+    missing = [s.id for s in scenarios if not mutants_module.kept_whole(s)]
+    if len(missing) < 2 or threading.active_count() > 1 or isolation.level() == isolation.PROCESS:
+        yield lambda: None
+        return
+    with ProcessPoolExecutor(_MAKERS, mp_context=multiprocessing.get_context("fork")) as processes:
+        making = [processes.submit(mutants_module.made_apart, scenario_id) for scenario_id in missing]
+
+        def made() -> None:
+            for each in making:
+                each.result()
+            mutants_module.forget_kept()
+
+        yield made
 
 
 def _analyze(pool: grader.Pool, scenarios, timeout: float, progress, started: float) -> Report:

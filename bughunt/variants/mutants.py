@@ -125,6 +125,24 @@ def mutants_of(scenario: Scenario, bug: str | None = None) -> list[Mutant]:
     return [make(scenario, site) for site in sites_of(scenario, bug)]
 
 
+def kept_whole(scenario: Scenario) -> bool:
+    """Whether every site of the scenario and its source are kept (nothing for libcst to do)."""
+    kept = _kept(scenario)
+    return kept.sites is not None and all(site.id in kept.sources for site in kept.sites)
+
+
+def made_apart(scenario_id: str) -> None:
+    """`mutants_of` for a process of its own, which keeps them on disk for its parent."""
+    from bughunt import catalog
+
+    mutants_of(catalog.scenario(scenario_id))
+
+
+def forget_kept() -> None:
+    """Read what is kept from disk again: another process may have made more."""
+    _kept_for.cache_clear()
+
+
 class _Kept:
     """One scenario's sites and single-bug sources, read from disk once and written back as
     they are found."""

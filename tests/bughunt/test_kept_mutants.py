@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
+
 import pytest
 
 from bughunt import catalog
@@ -38,3 +43,27 @@ def test_under_process_isolation_nothing_is_kept(fresh_cache, monkeypatch):
     monkeypatch.setattr(isolation, "level", lambda: isolation.PROCESS)  # as a user, without bubblewrap
     assert _made(SCENARIO)
     assert not (fresh_cache / "mutants").exists()
+
+
+@pytest.mark.skipif(isolation.level() == isolation.PROCESS, reason="nothing is kept under process isolation")
+def test_mutants_made_by_forked_makers_are_the_ones_made_here(fresh_cache):
+    """A first `analyze` makes the catalog's mutants in two forked processes (in a process
+    of its own: here, the test runner's threads would keep it from forking)."""
+    scenarios = [catalog.scenario("l01_data_processing.tensors"), catalog.scenario("l02_models.blocks")]
+    script = ("import json, sys\n"
+              "from bughunt import catalog\n"
+              "from bughunt.variants import analysis, mutants\n"
+              "scenarios = [catalog.scenario(i) for i in sys.argv[1:]]\n"
+              "with analysis._makers(scenarios) as made:\n"
+              "    assert not any(mutants.kept_whole(s) for s in scenarios)\n"
+              "    made()\n"
+              "    assert all(mutants.kept_whole(s) for s in scenarios)\n"
+              "assert mutants._parsed.cache_info().currsize == 0  # libcst ran elsewhere\n")
+    subprocess.run([sys.executable, "-c", script, *(s.id for s in scenarios)], check=True, timeout=300,
+                   env={**os.environ, "BUGHUNT_CACHE": str(fresh_cache)})
+    assert len(list((fresh_cache / "mutants").iterdir())) == 2
+    mutants._kept_for.cache_clear()
+    kept = [_made(s) for s in scenarios]
+    shutil.rmtree(fresh_cache / "mutants")
+    mutants._kept_for.cache_clear()
+    assert [_made(s) for s in scenarios] == kept
