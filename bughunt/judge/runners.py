@@ -20,6 +20,13 @@ from bughunt.runner.client import Runner
 from bughunt.runner.visibility import hidden_paths, shown_for
 
 
+def cores() -> int:
+    """The cores this process may run on (all of the machine's where that cannot be asked)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 class Runners:
     def __init__(self, scenario_ids: Iterable[str], *, device: str = "cpu", workers: int = 1,
                  fresh: bool = False, hidden: Iterable[Path] = ()) -> None:
@@ -27,7 +34,7 @@ class Runners:
         self.device = device
         self.workers = max(1, workers)
         self.fresh = fresh
-        self.twin = self.workers == 1 and len(os.sched_getaffinity(0)) >= 2
+        self.twin = self.workers == 1 and cores() >= 2
         self.hidden = hidden_paths(hidden)
         self.shown = shown_for(self.scenario_ids)
         self._modules = [catalog.scenario(s).checks_module for s in self.scenario_ids]

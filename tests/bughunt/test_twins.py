@@ -3,16 +3,14 @@ failure of every check, its output once, and each check charged the CPU of its o
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from bughunt import catalog
-from bughunt.judge import grader
+from bughunt.judge import grader, runners
 from bughunt.variants import mutants
 
 EPOCH = catalog.scenario("l03_training.one_epoch")
-pytestmark = pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="a twin needs two cores")
+pytestmark = pytest.mark.skipif(runners.cores() < 2, reason="a twin needs two cores")
 
 # Wrong in ways that end a process or never return, on some examples and not others (by the
 # example's own data, never by a count of calls: each child counts its own).
