@@ -200,7 +200,7 @@ class Reference:
         """The reference's observation of `example`: cached, being made by another thread
         (waited for), or made now."""
         encoded = wire.encode(example)
-        key = f"{check.name}:{hashlib.sha256(encoded).hexdigest()}"
+        key = self._key(check, encoded)
         stored = self.load()
         while True:
             with self._lock:
@@ -230,10 +230,14 @@ class Reference:
 
     def missing(self, check: Check, example: dict[str, Any]) -> bool:
         """Neither cached nor being made."""
-        key = f"{check.name}:{hashlib.sha256(wire.encode(example)).hexdigest()}"
+        key = self._key(check, wire.encode(example))
         stored = self.load()
         with self._lock:
             return key not in stored and key not in self._making
+
+    @staticmethod
+    def _key(check: Check, encoded: bytes) -> str:
+        return f"{check.name}:{hashlib.sha256(encoded).hexdigest()}"
 
     def kept(self, key: str) -> bytes | None:
         """Something else the judge keeps in this cache file (`examples`)."""

@@ -203,18 +203,14 @@ class Runner:
             self._receive(Budget(float("inf"), 10), (Op.ENDED,), "after a failed import", on)
         return clip(str(replies[0].get("message", "")))
 
-    def observe(self, check: str, example: dict, budget: Budget, on: int = 0) -> tuple[Op, Any]:
-        """(OBSERVATION, value) or (ERROR | NOT_IMPLEMENTED, message), from child `on`."""
-        self.ask(check, example, on)
-        return self.answer(budget, on)
+    def observe(self, check: str, example: dict, budget: Budget) -> tuple[Op, Any]:
+        """(OBSERVATION, value) or (ERROR | NOT_IMPLEMENTED, message)."""
+        self.ask(check, example)
+        return self.answer_any(budget, (0,))[1:]
 
     def ask(self, check: str, example: dict, on: int = 0) -> None:
         """The first half of `observe`: child `on` starts on the example."""
         self._send({"op": Op.OBSERVE, "check": check, "example": example}, on)
-
-    def answer(self, budget: Budget, on: int = 0) -> tuple[Op, Any]:
-        """The second half of `observe`."""
-        return self.answer_any(budget, (on,))[1:]
 
     def answer_any(self, budget: Budget, ons: tuple[int, ...]) -> tuple[int, Op, Any]:
         """The first answer of the children `ons`, each asked an example: (child, op,

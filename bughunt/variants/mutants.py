@@ -20,6 +20,7 @@ from pathlib import Path
 import libcst as cst
 
 import mutators
+from bughunt import catalog
 from bughunt.catalog import Scenario
 from bughunt.errors import UsageError
 from bughunt.judge import grader
@@ -133,8 +134,6 @@ def kept_whole(scenario: Scenario) -> bool:
 
 def made_apart(scenario_id: str) -> None:
     """`mutants_of` for a process of its own, which keeps them on disk for its parent."""
-    from bughunt import catalog
-
     mutants_of(catalog.scenario(scenario_id))
 
 
