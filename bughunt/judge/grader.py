@@ -161,6 +161,11 @@ class Pool(Runners):
             yield index, result
         for thread in threads:
             thread.join()
+        # Marked, a (scenario, seed) whose examples are all kept boots no reference runner next time.
+        graded = {(j.scenario_id, seed) for j in jobs for seed in (j.seed, j.confirm_seed) if seed is not None}
+        for scenario_id, seed in sorted(graded):
+            examples.mark_complete(reference_of(scenario_id, self.device), [c.name for c in checks_of(scenario_id)],
+                                   seed)
         for scenario_id in {j.scenario_id for j in jobs}:
             reference_of(scenario_id, self.device).save()
 

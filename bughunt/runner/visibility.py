@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import os
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 
 from bughunt import catalog, syntax
@@ -43,7 +44,7 @@ def allowed_references(scenario_ids: Iterable[str]) -> list[Path]:
     while todo:
         current = todo.pop()
         package = [catalog.REFERENCE_PACKAGE, *current.parent.relative_to(root).parts]
-        for name in _imported_modules(syntax.parse(current.read_text(encoding="utf-8")), package):
+        for name in _imported_modules(current.read_text(encoding="utf-8"), tuple(package)):
             if not name.startswith(f"{catalog.REFERENCE_PACKAGE}."):
                 continue
             parts = name.split(".")[1:]
@@ -76,15 +77,16 @@ def shown_modules(shown: Iterable[Path]) -> list[str]:
     return sorted(set(names))
 
 
-def _imported_modules(tree: ast.AST, package: list[str]) -> list[str]:
-    """Every module an import in `tree` may load, relative imports resolved, `from a import b`
-    counted as both `a` and `a.b`."""
+@cache
+def _imported_modules(source: str, package: tuple[str, ...]) -> tuple[str, ...]:
+    """Every module an import in `source` may load, relative imports resolved, `from a import b`
+    counted as both `a` and `a.b`. Kept by text: every pool of runners asks again."""
     names = []
-    for node in ast.walk(tree):
+    for node in ast.walk(syntax.parse(source)):
         if isinstance(node, ast.Import):
             names += [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
-            base = package[:len(package) - node.level + 1] if node.level else []
+            base = list(package[:len(package) - node.level + 1]) if node.level else []
             module = ".".join(base + ([node.module] if node.module else []))
             names += [module] + [f"{module}.{alias.name}" for alias in node.names]
-    return names
+    return tuple(names)

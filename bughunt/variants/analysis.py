@@ -14,7 +14,6 @@ reason) or a weakness of the checks; a declaration that no longer matches is fla
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import json
 import multiprocessing
@@ -24,7 +23,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
-from bughunt import syntax
 from bughunt.catalog import Scenario
 from bughunt.judge import grader
 from bughunt.judge.checking import Outcome
@@ -241,14 +239,18 @@ def _killer_first(mutant: Mutant, killers: dict[tuple[str, str], str]) -> tuple[
 def _drop_duplicates(every: list[Mutant], rows: dict[int, Row]) -> list[int]:
     """Indexes of the mutants worth running; rows for the rest (same code as another, or as
     the reference itself)."""
-    first_with: dict[tuple[str, str], str] = {}
+    forms: dict[int, str] = {}
     references: dict[str, str] = {}
+    for scenario in {m.scenario for m in every}:
+        indexes = [i for i, m in enumerate(every) if m.scenario == scenario]
+        found = mutants_module.normal_forms(scenario, [scenario.reference_path.read_text(encoding="utf-8")]
+                                            + [every[i].source for i in indexes])
+        references[scenario.id] = found[0]
+        forms.update(zip(indexes, found[1:]))
+    first_with: dict[tuple[str, str], str] = {}
     unique = []
     for index, mutant in enumerate(every):
-        scenario = mutant.scenario
-        if scenario.id not in references:
-            references[scenario.id] = _normal(scenario.reference_path.read_text(encoding="utf-8"))
-        code = _normal(mutant.source)
+        scenario, code = mutant.scenario, forms[index]
         if code == references[scenario.id]:
             rows[index] = _plain_row(mutant, EQUIVALENT, "the same code as the reference")
         elif (scenario.id, code) in first_with:
@@ -257,10 +259,6 @@ def _drop_duplicates(every: list[Mutant], rows: dict[int, Row]) -> list[int]:
             first_with[(scenario.id, code)] = mutant.site.id
             unique.append(index)
     return unique
-
-
-def _normal(source: str) -> str:
-    return ast.dump(syntax.parse(source))
 
 
 def _plain_row(mutant: Mutant, status: str, reason: str) -> Row:

@@ -9,6 +9,7 @@ folder under the reference cache's rules, in a file named by a hash of all three
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import threading
@@ -20,7 +21,7 @@ from pathlib import Path
 import libcst as cst
 
 import mutators
-from bughunt import catalog
+from bughunt import catalog, syntax
 from bughunt.catalog import Scenario
 from bughunt.errors import UsageError
 from bughunt.judge import grader
@@ -126,6 +127,22 @@ def mutants_of(scenario: Scenario, bug: str | None = None) -> list[Mutant]:
     return [make(scenario, site) for site in sites_of(scenario, bug)]
 
 
+def normal_forms(scenario: Scenario, sources: list[str]) -> list[str]:
+    """For each source, a digest of its syntax tree: equal for code that differs only in
+    comments and layout. Parsing is the cost (0.5 s for the catalog), so they are kept
+    beside the scenario's mutants, by the digest of the text."""
+    kept = _kept(scenario)
+    texts = {hashlib.sha256(source.encode()).hexdigest()[:32]: source for source in sources}
+    missing = {text: _normal_form(source) for text, source in texts.items() if text not in kept.forms}
+    if missing:
+        kept.keep_forms(missing)
+    return [kept.forms[hashlib.sha256(source.encode()).hexdigest()[:32]] for source in sources]
+
+
+def _normal_form(source: str) -> str:
+    return hashlib.sha256(ast.dump(syntax.parse(source)).encode()).hexdigest()[:32]
+
+
 def kept_whole(scenario: Scenario) -> bool:
     """Whether every site of the scenario and its source are kept (nothing for libcst to do)."""
     kept = _kept(scenario)
@@ -143,21 +160,23 @@ def forget_kept() -> None:
 
 
 class _Kept:
-    """One scenario's sites and single-bug sources, read from disk once and written back as
-    they are found."""
+    """One scenario's sites, single-bug sources and normal forms, read from disk once and
+    written back as they are found."""
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self.sites: list[Site] | None = None
         self.sources: dict[str, str] = {}
+        self.forms: dict[str, str] = {}  # the digest of a source's text -> its normal form
         self._lock = threading.Lock()
         if path is not None and trusted(path):
             try:
                 saved = json.loads(path.read_text(encoding="utf-8"))
                 self.sites = [Site(*fields) for fields in saved["sites"]] if saved["sites"] is not None else None
                 self.sources = {str(k): str(v) for k, v in saved["sources"].items()}
+                self.forms = {str(k): str(v) for k, v in saved.get("forms", {}).items()}
             except (OSError, ValueError, TypeError, KeyError, AttributeError):  # damaged: made again
-                self.sites, self.sources = None, {}
+                self.sites, self.sources, self.forms = None, {}, {}
 
     def keep_sites(self, sites: list[Site]) -> None:
         with self._lock:
@@ -169,11 +188,17 @@ class _Kept:
             self.sources[site_id] = source
             self._save()
 
+    def keep_forms(self, forms: dict[str, str]) -> None:
+        with self._lock:
+            self.forms.update(forms)
+            self._save()
+
     def _save(self) -> None:
         if self.path is None or not trusted(self.path.parent, missing_ok=True):
             return
         sites = None if self.sites is None else [astuple(site) for site in self.sites]
-        write_atomically(self.path, json.dumps({"sites": sites, "sources": self.sources}).encode())
+        write_atomically(self.path, json.dumps({"sites": sites, "sources": self.sources,
+                                                  "forms": self.forms}).encode())
 
 
 def _kept(scenario: Scenario) -> _Kept:

@@ -138,6 +138,28 @@ def test_a_check_whose_examples_are_all_kept_never_imports_hypothesis(tmp_path):
     assert [r.stdout.split() for r in runs] == [["True", "True"], ["True", "False"]], runs[-1].stderr[-2000:]
 
 
+GRADE_MANY = """
+from bughunt import catalog
+from bughunt.judge import examples, grader
+from bughunt.judge.reference import reference_of
+scenario = catalog.scenario("l03_training.one_epoch")
+job = grader.Job(scenario.id, scenario.reference_path.read_text(), "one_epoch.py", seed=6)
+print(all(verdict.passed for _, verdict in grader.run_many([job])),
+      examples.complete(reference_of(scenario.id, "cpu"), 6), examples.complete(reference_of(scenario.id, "cpu"), 7))
+"""
+
+
+def test_a_batch_marks_the_seeds_whose_examples_it_drew_in_full(tmp_path):
+    """So the next batch (`analyze`, `generate`) boots no runner for the reference."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "BUGHUNT_CACHE": str(tmp_path)}
+    run = subprocess.run([sys.executable, "-c", GRADE_MANY], capture_output=True, text=True, env=env, timeout=300)
+    assert run.stdout.split() == ["True", "True", "False"], run.stderr[-2000:]
+
+
 GRADE_AT_A_NEW_SEED = """
 import sys
 from bughunt import catalog

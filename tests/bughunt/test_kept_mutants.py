@@ -39,6 +39,18 @@ def test_kept_mutants_are_the_ones_libcst_makes_and_a_damaged_file_is_made_again
     assert _made(SCENARIO) == made
 
 
+@pytest.mark.skipif(isolation.level() == isolation.PROCESS, reason="nothing is kept under process isolation")
+def test_normal_forms_ignore_comments_and_layout_and_are_kept(fresh_cache, monkeypatch):
+    reference = SCENARIO.reference_path.read_text()
+    relaid = "# the same code, laid out otherwise\n" + reference.replace("\n\n\n", "\n\n\n\n")
+    mutant = mutants.mutants_of(SCENARIO)[0].source
+    forms = mutants.normal_forms(SCENARIO, [reference, relaid, mutant])
+    assert forms[0] == forms[1] != forms[2]
+    mutants._kept_for.cache_clear()  # as a later process would start: nothing is parsed again
+    monkeypatch.setattr(mutants, "_normal_form", lambda source: pytest.fail("parsed again"))
+    assert mutants.normal_forms(SCENARIO, [mutant, reference]) == [forms[2], forms[0]]
+
+
 def test_under_process_isolation_nothing_is_kept(fresh_cache, monkeypatch):
     monkeypatch.setattr(isolation, "level", lambda: isolation.PROCESS)  # as a user, without bubblewrap
     assert _made(SCENARIO)
