@@ -50,6 +50,7 @@ CGROUP_TASKS = 128
 # gloo's threads) and the runners started after it all count against what is allowed here.
 EXTRA_TASKS = 512
 FILE_SIZE_LIMIT = 64 * 2**20
+THP_SETTINGS = ("/sys/kernel/mm/transparent_hugepage/enabled", "/sys/kernel/mm/transparent_hugepage/hpage_pmd_size")
 CPU_SECONDS = 900  # a hard stop for a runner the judge somehow forgot
 SCRATCH_SIZES = {"/tmp": 256 * 2**20, "/run": 16 * 2**20, "/var/tmp": 16 * 2**20, "/dev": 64 * 2**20}
 DEVICES = ("null", "zero", "full", "random", "urandom")
@@ -158,6 +159,8 @@ def command(argv: list[str], hidden: list[Path], shown: list[Path] = ()) -> list
                 made.add(folder)
                 wrapped += ["--perms", "0755", "--dir", str(folder)]
         wrapped += ["--ro-bind", str(path), str(path)]
+    for setting in THP_SETTINGS:  # read by glibc before it puts its heap in huge pages (`client`)
+        wrapped += ["--ro-bind-try", setting, setting]
     wrapped += ["--chdir", "/tmp", "--setenv", "HOME", "/tmp"]
     return wrapped + argv
 

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -69,3 +70,30 @@ def test_under_uid_a_reference_that_imports_another_is_observed(tmp_path):
                           env={**os.environ, "BUGHUNT_ISOLATION": "process", "BUGHUNT_CACHE": str(tmp_path / "cache")})
     assert done.returncode == 0, done.stdout[-1500:] + done.stderr[-1500:]
     assert json.loads(done.stdout)["isolation"] == "uid"
+
+
+def _lends_huge_pages() -> bool:
+    try:
+        mode = Path("/sys/kernel/mm/transparent_hugepage/enabled").read_text()
+    except OSError:
+        return False
+    glibc = os.confstr("CS_GNU_LIBC_VERSION") or ""
+    return ("[madvise]" in mode or "[always]" in mode) and glibc.startswith("glibc 2.") \
+        and int(glibc.split(".")[1]) >= 35
+
+
+@pytest.mark.skipif(not _lends_huge_pages(), reason="the kernel or glibc lends no transparent huge pages")
+def test_a_runners_heap_lies_in_huge_pages_inside_the_sandbox_too():
+    """Its page tables are what every fork copies and every child's exit tears down."""
+    from bughunt.runner import client
+
+    runner = client.Runner([catalog.scenario("l03_training.one_epoch").checks_module])
+    try:
+        runner.wait_ready()
+        huge = 0
+        for pid in client.tree_pids(runner.process.pid):
+            with open(f"/proc/{pid}/smaps_rollup") as rollup:
+                huge += sum(int(line.split()[1]) for line in rollup if line.startswith("AnonHugePages:"))
+        assert huge > 16 * 1024  # kB: torch's own heap is larger than that
+    finally:
+        runner.close()
