@@ -22,8 +22,6 @@ def test_private_scratch_folders_come_before_the_binds_that_may_lie_below_them(t
 
 @pytest.mark.skipif(isolation.level() != isolation.NAMESPACES, reason="needs bubblewrap")
 def test_the_reference_stays_out_but_a_file_it_may_import_is_shown(tmp_path):
-    from pathlib import Path
-
     import clean_reference
 
     root = Path(clean_reference.__file__).parent.resolve()
