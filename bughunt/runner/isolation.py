@@ -159,8 +159,14 @@ def command(argv: list[str], hidden: list[Path], shown: list[Path] = ()) -> list
                 made.add(folder)
                 wrapped += ["--perms", "0755", "--dir", str(folder)]
         wrapped += ["--ro-bind", str(path), str(path)]
-    for setting in THP_SETTINGS:  # read by glibc before it puts its heap in huge pages (`client`)
-        wrapped += ["--ro-bind-try", setting, setting]
+    # What glibc reads before it puts its heap in huge pages (`client`). The folders on the
+    # way are made passable: else a candidate's gloo, looking for /sys/class/net, is refused
+    # on /sys (and raises) where it would find nothing (and carry on).
+    settings = [setting for setting in THP_SETTINGS if os.path.isfile(setting)]
+    for folder in sorted({str(f) for s in settings for f in Path(s).parents if f != Path("/")}, key=len):
+        wrapped += ["--perms", "0755", "--dir", folder]
+    for setting in settings:
+        wrapped += ["--ro-bind", setting, setting]
     wrapped += ["--chdir", "/tmp", "--setenv", "HOME", "/tmp"]
     return wrapped + argv
 

@@ -95,3 +95,14 @@ def test_a_runners_heap_lies_in_huge_pages_inside_the_sandbox_too():
         assert huge > 16 * 1024  # kB: torch's own heap is larger than that
     finally:
         runner.close()
+
+
+@pytest.mark.skipif(isolation.level() != isolation.NAMESPACES, reason="needs bubblewrap")
+def test_what_sys_does_not_show_is_missing_not_refused():
+    """gloo looks for /sys/class/net: it must find nothing there (and carry on), never be refused."""
+    from bughunt.judge import grader
+
+    scenario = catalog.scenario("l09_expert.distributed")
+    verdict = grader.run(grader.Job(scenario.id, scenario.reference_path.read_text(), scenario.file_name,
+                                    checks=("cleans_up",)))
+    assert verdict.passed, verdict.to_json()
