@@ -39,6 +39,9 @@ class Dice:
         return self._rng(key).choice(options)
 
 
+_CODES: dict[tuple[int, str, str], tuple[cst.CSTNode, str]] = {}  # see Rewrite.code
+_MAX_CODES = 200_000
+
 # The nodes a rewrite of whole statements descends through; it never looks into the rest.
 _STRUCTURE = (cst.Module, cst.BaseCompoundStatement, cst.BaseSuite, cst.Else, cst.ExceptHandler,
               cst.ExceptStarHandler, cst.Finally, cst.MatchCase)
@@ -81,7 +84,18 @@ class Rewrite(cst.CSTTransformer):
         return descend and (not self.STATEMENTS_ONLY or isinstance(node, _STRUCTURE))
 
     def code(self, node: cst.CSTNode) -> str:
-        return self.module.code_for_node(node)
+        """The node's text, generated once: libcst trees share every subtree a rewrite left
+        alone, so the disguises of one mutant with many seeds ask for the same nodes again
+        (a fifth of `generate`'s camouflage went to generating their text anew)."""
+        key = (id(node), self.module.default_newline, self.module.default_indent)
+        known = _CODES.get(key)
+        if known is not None and known[0] is node:  # the node is held, so its id is its own
+            return known[1]
+        if len(_CODES) >= _MAX_CODES:
+            _CODES.clear()
+        text = self.module.code_for_node(node)
+        _CODES[key] = (node, text)
+        return text
 
     def chance(self, *nodes: cst.CSTNode, probability: float = 0.5) -> bool:
         """A coin keyed by the nodes' text and how often that text came up before."""

@@ -13,9 +13,14 @@ Module names are resolved through the file's own top-level imports, never guesse
 
 from __future__ import annotations
 
+import ast
+import functools
+from dataclasses import dataclass
+
 import libcst as cst
 
-from camouflage._base import Dice, Names, Rewrite, integer_literal
+from bughunt import syntax
+from camouflage._base import Dice, Names, Rewrite, integer_literal, source_of
 
 _ALIASES = {"torch.cat": "torch.concat", "torch.concat": "torch.cat"}
 # Functions whose second positional parameter is `dim`.
@@ -31,83 +36,70 @@ _SHAPE_NAMES = ("shape", "size")
 _NO_SPACE = cst.SimpleWhitespace("")
 
 
-class _Imports(cst.CSTVisitor):
-    """Top-level import aliases (`F` -> `torch.nn.functional`) and every name bound otherwise."""
+@dataclass(frozen=True)
+class _Imports:
+    """Import aliases anywhere in the file (`F` -> `torch.nn.functional`), every name bound
+    otherwise, whether NumPy or pandas is imported, and whether the file defines a `shape`
+    or `size` of its own. Read from the `ast` of the text: a libcst visit of the whole tree
+    per disguise cost as much as the rewrite itself."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.aliases: dict[str, str] = {}
-        self.bound: set[str] = set()
-        self.arrays = False
-        self.own_shape = False  # the file defines a `shape` or `size` of its own
-
-    def visit_Import(self, node: cst.Import) -> None:
-        for alias in node.names:
-            dotted = cst.Module([]).code_for_node(alias.name)
-            self.arrays |= dotted.split(".")[0] in _ARRAY_LIBRARIES
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                self.aliases[alias.asname.name.value] = dotted
-            elif "." not in dotted:
-                self.aliases[dotted] = dotted
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        if node.module is None or node.relative or isinstance(node.names, cst.ImportStar):
-            return
-        base = cst.Module([]).code_for_node(node.module)
-        self.arrays |= base.split(".")[0] in _ARRAY_LIBRARIES
-        for alias in node.names:
-            name = alias.name.value if isinstance(alias.name, cst.Name) else None
-            local = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else name
-            if name and local:
-                self.aliases[local] = f"{base}.{name}"
-
-    # Anything else that binds a name makes that name unusable as a module alias.
-    def visit_Param(self, node: cst.Param) -> None:
-        self.bound.add(node.name.value)
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.bound.add(node.name.value)
-        self.own_shape |= node.name.value in _SHAPE_NAMES
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self.bound.add(node.name.value)
-
-    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-        self.bound.update(_names_in(node.target))
-        self.own_shape |= isinstance(node.target, cst.Attribute) and node.target.attr.value in _SHAPE_NAMES
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self.bound.update(_names_in(node.target))
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self.bound.update(_names_in(node.target))
-        target = node.target.attr if isinstance(node.target, cst.Attribute) else node.target
-        self.own_shape |= isinstance(target, cst.Name) and target.value in _SHAPE_NAMES
-
-    def visit_For(self, node: cst.For) -> None:
-        self.bound.update(_names_in(node.target))
-
-    def visit_CompFor(self, node: cst.CompFor) -> None:
-        self.bound.update(_names_in(node.target))
-
-    def visit_WithItem(self, node: cst.WithItem) -> None:
-        if node.asname is not None:
-            self.bound.update(_names_in(node.asname.name))
-
-    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
-        if node.name is not None:
-            self.bound.update(_names_in(node.name.name))
-
-    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-        self.bound.update(_names_in(node.target))
+    aliases: dict[str, str]
+    bound: frozenset[str]
+    arrays: bool
+    own_shape: bool
 
 
-def _names_in(target: cst.CSTNode) -> set[str]:
-    if isinstance(target, cst.Name):
-        return {target.value}
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return set().union(*(_names_in(e.value) for e in target.elements))
-    if isinstance(target, cst.StarredElement):
+@functools.lru_cache(maxsize=256)
+def _imports(source: str) -> _Imports:
+    aliases: dict[str, str] = {}
+    bound: set[str] = set()
+    arrays = own_shape = False
+    for node in ast.walk(syntax.parse(source)):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                arrays |= alias.name.split(".")[0] in _ARRAY_LIBRARIES
+                if alias.asname is not None:
+                    aliases[alias.asname] = alias.name
+                elif "." not in alias.name:
+                    aliases[alias.name] = alias.name
+        elif isinstance(node, ast.ImportFrom):
+            if node.module is None or node.level or any(alias.name == "*" for alias in node.names):
+                continue
+            arrays |= node.module.split(".")[0] in _ARRAY_LIBRARIES
+            for alias in node.names:
+                aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+        # Anything else that binds a name makes that name unusable as a module alias.
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            bound.add(node.name)
+            own_shape |= node.name in _SHAPE_NAMES
+        elif isinstance(node, ast.ClassDef):
+            bound.add(node.name)
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                bound.update(_names_in(target))
+                own_shape |= isinstance(target, ast.Attribute) and target.attr in _SHAPE_NAMES
+        elif isinstance(node, (ast.AugAssign, ast.For, ast.AsyncFor, ast.comprehension, ast.NamedExpr)):
+            bound.update(_names_in(node.target))
+        elif isinstance(node, ast.AnnAssign):
+            bound.update(_names_in(node.target))
+            target = node.target.attr if isinstance(node.target, ast.Attribute) else \
+                node.target.id if isinstance(node.target, ast.Name) else None
+            own_shape |= target in _SHAPE_NAMES
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            bound.update(_names_in(node.optional_vars))
+        elif isinstance(node, ast.ExceptHandler) and node.name is not None:
+            bound.add(node.name)
+    return _Imports(aliases, frozenset(bound), arrays, own_shape)
+
+
+def _names_in(target: ast.expr) -> set[str]:
+    if isinstance(target, ast.Name):
+        return {target.id}
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return set().union(*(_names_in(e) for e in target.elts))
+    if isinstance(target, ast.Starred):
         return _names_in(target.value)
     return set()
 
@@ -119,8 +111,7 @@ class Spelling(Rewrite):
 
     @classmethod
     def transform(cls, module: cst.Module, dice: Dice, names: Names) -> cst.Module:
-        imports = _Imports()
-        module.visit(imports)
+        imports = _imports(source_of(module))
         transformer = cls(module, dice, names)
         transformer.aliases = {k: v for k, v in imports.aliases.items() if k not in imports.bound}
         transformer.arrays = imports.arrays or imports.own_shape
