@@ -84,18 +84,7 @@ class Rewrite(cst.CSTTransformer):
         return descend and (not self.STATEMENTS_ONLY or isinstance(node, _STRUCTURE))
 
     def code(self, node: cst.CSTNode) -> str:
-        """The node's text, generated once: libcst trees share every subtree a rewrite left
-        alone, so the disguises of one mutant with many seeds ask for the same nodes again
-        (a fifth of `generate`'s camouflage went to generating their text anew)."""
-        key = (id(node), self.module.default_newline, self.module.default_indent)
-        known = _CODES.get(key)
-        if known is not None and known[0] is node:  # the node is held, so its id is its own
-            return known[1]
-        if len(_CODES) >= _MAX_CODES:
-            _CODES.clear()
-        text = self.module.code_for_node(node)
-        _CODES[key] = (node, text)
-        return text
+        return code_of(self.module, node)
 
     def chance(self, *nodes: cst.CSTNode, probability: float = 0.5) -> bool:
         """A coin keyed by the nodes' text and how often that text came up before."""
@@ -104,9 +93,30 @@ class Rewrite(cst.CSTTransformer):
         return self.dice.chance(f"{text}\x00{self._seen[text]}", probability)
 
 
+def code_of(module: cst.Module, node: cst.CSTNode) -> str:
+    """The node's text, generated once: libcst trees share every subtree a rewrite left
+    alone, so the rewrites of one text, and the disguises of one mutant with many seeds,
+    ask for the same nodes again (a fifth of `generate`'s camouflage went to generating
+    their text anew)."""
+    key = (id(node), module.default_newline, module.default_indent)
+    known = _CODES.get(key)
+    if known is not None and known[0] is node:  # the node is held, so its id is its own
+        return known[1]
+    if len(_CODES) >= _MAX_CODES:
+        _CODES.clear()
+    text = module.code_for_node(node)
+    _CODES[key] = (node, text)
+    return text
+
+
 @functools.lru_cache(maxsize=256)  # by identity: each tree's text is generated once
 def source_of(module: cst.Module) -> str:
-    return module.code
+    """`module.code`, from its statements' texts (`code_of`): a top-level statement's text
+    is the same wherever it stands, and most of them are shared with the tree before."""
+    if not module.has_trailing_newline:
+        return module.code  # its last newline is taken off token by token: libcst's way
+    text = "".join(code_of(module, node) for node in (*module.header, *module.body, *module.footer))
+    return text or module.default_newline
 
 
 def integer_literal(node: cst.BaseExpression) -> bool:

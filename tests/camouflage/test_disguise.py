@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import camouflage
 import clean_reference
-from camouflage import ALL_REWRITES, Dice, Rewrite, disguise
+from camouflage import ALL_REWRITES, Dice, Rewrite, _base, disguise, spelling
 from camouflage._base import realign
 
 REFERENCES = sorted(Path(clean_reference.__file__).parent.glob("l*/*.py"))
@@ -143,3 +143,32 @@ def test_renaming_touches_the_same_names_as_a_full_visit_would():
         patch.setattr(rename_locals._Renamer, "on_visit", lambda self, node: True)
 
     _read_alike_with_a_full_visit(rename_locals.RenameLocals, everywhere)
+
+
+@pytest.mark.parametrize("source", ["", "\n", "# only a comment\n", "x = 1", "def f():\n    return 1\n\n# end",
+                                    "\r\nx = 1\r\n", "if x:\n\ty = 2\n", "import torch\n\n\nclass A:\n    pass\n"])
+def test_a_trees_text_from_its_statements_texts_is_libcsts(source):
+    module = cst.parse_module(source)
+    assert _base.source_of(module) == module.code == source
+    renamed = module.visit(_Renamer())
+    assert _base.source_of(renamed) == renamed.code  # statements shared with the tree before, and new ones
+
+
+class _Renamer(cst.CSTTransformer):
+    def leave_Name(self, original_node, updated_node):
+        return updated_node.with_changes(value=updated_node.value + "_")
+
+
+def test_spelling_reads_the_same_imports_and_bindings_as_a_full_visit():
+    """What spelling learns from the text's ast: every import alias and bound name, as a
+    libcst visit of the whole tree would find them."""
+    source = ("import numpy as np\nimport torch.nn.functional as F\nfrom torch import cat as join\n"
+              "from . import sibling\nfrom os import *\n"
+              "def size(a, *rest, b=1, **more):\n    (c, [d, *e]) = a\n    with open(a) as (f, g):\n"
+              "        pass\n    for h in a:\n        i += 1\n    j: int = [k for k in a]\n"
+              "    if (l := 1):\n        pass\n    try:\n        pass\n    except E as m:\n        pass\n"
+              "    self.shape = 1\n    return lambda n: n\nclass C:\n    pass\n")
+    found = spelling._imports(source)
+    assert found.aliases == {"np": "numpy", "F": "torch.nn.functional", "join": "torch.cat"}
+    assert found.bound == frozenset("abcdefghijklmn") | {"rest", "more", "size", "C"}
+    assert found.arrays and found.own_shape
