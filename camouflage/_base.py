@@ -39,7 +39,7 @@ class Dice:
         return self._rng(key).choice(options)
 
 
-_CODES: dict[tuple[int, str, str], tuple[cst.CSTNode, str]] = {}  # see Rewrite.code
+_CODES: dict[tuple[int, str, str], tuple[cst.CSTNode, str]] = {}  # see code_of
 _MAX_CODES = 200_000
 
 # The nodes a rewrite of whole statements descends through; it never looks into the rest.
