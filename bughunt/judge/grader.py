@@ -118,7 +118,7 @@ class Pool(Runners):
             return _Grading(self, job, timeout, drawing).run()
         finally:
             if drawing:
-                examples.mark_complete(reference, [c.name for c in checks_of(job.scenario_id)], job.seed)
+                _mark_drawn(reference, job.scenario_id, job.seed)
             reference.save()
 
     def boot_references(self, graded: Iterable[tuple[str, int]]) -> None:
@@ -164,10 +164,15 @@ class Pool(Runners):
         # Marked, a (scenario, seed) whose examples are all kept boots no reference runner next time.
         graded = {(j.scenario_id, seed) for j in jobs for seed in (j.seed, j.confirm_seed) if seed is not None}
         for scenario_id, seed in sorted(graded):
-            examples.mark_complete(reference_of(scenario_id, self.device), [c.name for c in checks_of(scenario_id)],
-                                   seed)
+            _mark_drawn(reference_of(scenario_id, self.device), scenario_id, seed)
         for scenario_id in {j.scenario_id for j in jobs}:
             reference_of(scenario_id, self.device).save()
+
+
+def _mark_drawn(reference, scenario_id: str, seed: int) -> None:
+    """Mark the scenario's examples at `seed` complete on its reference's shelf, where every
+    check's are kept (`examples.mark_complete`)."""
+    examples.mark_complete(reference, [c.name for c in checks_of(scenario_id)], seed)
 
 
 def _chosen(checks: tuple[Check, ...], names: tuple[str, ...]) -> tuple[Check, ...]:

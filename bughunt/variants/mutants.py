@@ -132,11 +132,11 @@ def normal_forms(scenario: Scenario, sources: list[str]) -> list[str]:
     comments and layout. Parsing is the cost (0.5 s for the catalog), so they are kept
     beside the scenario's mutants, by the digest of the text."""
     kept = _kept(scenario)
-    texts = {hashlib.sha256(source.encode()).hexdigest()[:32]: source for source in sources}
-    missing = {text: _normal_form(source) for text, source in texts.items() if text not in kept.forms}
+    texts = [hashlib.sha256(source.encode()).hexdigest()[:32] for source in sources]
+    missing = {text: _normal_form(source) for text, source in zip(texts, sources) if text not in kept.forms}
     if missing:
         kept.keep_forms(missing)
-    return [kept.forms[hashlib.sha256(source.encode()).hexdigest()[:32]] for source in sources]
+    return [kept.forms[text] for text in texts]
 
 
 def _normal_form(source: str) -> str:
